@@ -1,0 +1,52 @@
+"""lpweb: LivePerson's Messaging Platform SDK for Python, natively and in the browser.
+
+Start with :func:`create_connection`::
+
+    import lpweb
+    connection = lpweb.create_connection(app_id="quick_start", account_id="12345678",
+                                         user_type=lpweb.UserType.CONSUMER)
+    await connection.open()
+    conversation = await connection.create_conversation()
+    await conversation.send_message("hello")
+
+Importing lpweb needs no third-party package: the native transport (websockets, httpx)
+and the browser transport (Pyodide's ``js``) are imported when first used.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from . import errors
+from ._version import __version__
+from .enums import *  # noqa: F403 - the enums are part of the top-level API (API-01)
+from .enums import __all__ as _enum_names
+from .errors import (AuthError, ConnectionLost, ConversationClosed, InvalidState, LPError, ProtocolError,
+                     RequestFailed, RequestTimeout, TransportError, UsageError)
+from .model.connection import Connection
+from .model.conversation import Conversation
+from .model.dialog import Dialog
+from .model.message import Message
+from .model.participant import Participant, Skill
+from .model.subscription import ConversationSubscription
+from .options import parse_options
+from .transports import default_token_store, default_transport
+
+__all__ = [
+    "__version__", "create_connection", "Connection", "Conversation", "Dialog", "Message", "Participant",
+    "Skill", "ConversationSubscription", "default_token_store", "default_transport", "errors", "LPError",
+    "UsageError", "InvalidState", "ConversationClosed", "ProtocolError", "RequestFailed", "RequestTimeout",
+    "TransportError", "ConnectionLost", "AuthError", *_enum_names,
+]
+
+
+def create_connection(options: Mapping[str, Any] | None = None, **kwargs: Any) -> Connection:
+    """Build a :class:`Connection` (CONN-01); no I/O happens until ``await connection.open()``.
+
+    Options are keyword arguments (``app_id=``, ``account_id=``, ``user_type=``, …, see
+    features.md §2) or one dict with the JS camelCase keys. Consumer connections also take
+    ``csds_domain`` (the only host ever configured), ``token=`` to resume a session and
+    ``token_store=`` to keep the token between runs (``localStorage`` in the browser).
+    Raises :class:`~lpweb.errors.UsageError` for unknown, missing or conflicting options.
+    """
+    return Connection(parse_options(options, **kwargs))

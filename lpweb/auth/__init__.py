@@ -1,0 +1,1 @@
+"""Authentication: consumer identities from the IdP and brand sessions from agentVep."""

@@ -1,0 +1,1 @@
+"""The domain layer (asyncio): connections, conversations, dialogs, messages, participants."""

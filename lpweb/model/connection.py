@@ -1,0 +1,568 @@
+"""``Connection``: one consumer or brand connection to UMS (CONN-*, CEVT-*).
+
+Theory of operation. :meth:`Connection.open` discovers the domains (CSDS), gets a token
+(consumer: the given or stored JWT, else an anonymous signup; brand: an agentVep login),
+opens the websocket and creates the default subscription. From then on one reader task
+feeds every received frame to the sans-I/O :class:`~lpweb.protocol.ProtocolConnection`
+and dispatches what comes out: responses resolve the futures of :meth:`request`,
+notifications update the cached :class:`Conversation` objects (one per id, whatever the
+subscription) and become events. Request deadlines are the core's; the connection only
+schedules a ``tick`` for the next one on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from ..auth import agent as agent_auth
+from ..auth.consumer import anonymous_signup, jwt_subject
+from ..endpoints import Endpoints, discover
+from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AgentState, ConnectionState
+from ..errors import (AuthError, ConnectionLost, ConversationNotInCache, HttpError, InvalidState, LPError,
+                      ProtocolError, RequestFailed, TransportError, UsageError)
+from ..options import ConnectionOptions
+from ..protocol import (ConversationChange, ConversationChanges, FrameRejected, MessagingEvents,
+                        NotificationReceived, ProtocolConnection, ProtocolNotification, RequestCompleted,
+                        RequestErrored, Response, counter_ids)
+from ..protocol import requests as rq
+from ..transports import default_token_store, default_transport
+from ..transports.base import TokenStore, Transport, TransportClosed, WebSocket
+from .conversation import Conversation
+from .dialog import Dialog
+from .emitter import EventEmitter
+from .subscription import ConversationSubscription
+
+__all__ = ["Connection"]
+
+KEEPALIVE_INTERVAL = 30.0           # GetClock every 30 s (protocol.md §4.5)
+OAUTH1_REFRESH_INTERVAL = 240.0     # agentVep refresh every 4 minutes (BAUTH-02)
+ORDERING_DELAY = 1.0                # hold unknown-conversation events 1 s (ORD-02)
+DEFAULT_QUERIES = {False: {"stage": ["OPEN", "CLOSE"]}, True: {"stage": ["OPEN"]}}  # SUB-02
+
+
+class Connection(EventEmitter):
+    """A connection to the Messaging Platform. Create it with :func:`lpweb.create_connection`."""
+
+    def __init__(self, options: ConnectionOptions, *, clock: Callable[[], float] | None = None,
+                 id_factory: Callable[[], str] | None = None) -> None:
+        super().__init__()
+        self.options = options
+        self.state = ConnectionState.INITIAL
+        self.user_id = ""
+        self.default_subscription: ConversationSubscription | None = None
+        self._conversations: dict[str, Conversation] = {}
+        self._subscriptions: dict[str, ConversationSubscription] = {}
+        self._transport: Transport | None = options.transport
+        self._token_store: TokenStore = options.token_store or default_token_store()
+        self._token: str | None = options.token
+        self._session: agent_auth.AgentSession | None = None
+        self._endpoints: Endpoints | None = None
+        self._ws: WebSocket | None = None
+        self._protocol: ProtocolConnection | None = None
+        self._futures: dict[str, asyncio.Future[Response]] = {}
+        self._history_waiters: dict[str, asyncio.Future[None]] = {}
+        self._subscribed_dialogs: set[str] = set()
+        # Initial dumps that arrived before their subscribe() call resumed (same read batch).
+        self._unclaimed_dumps: set[str] = set()
+        self._loading: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._clock = clock
+        self._ids = id_factory or counter_ids()
+
+    # -- public properties -----------------------------------------------------------------
+    @property
+    def conversations(self) -> Mapping[str, Conversation]:
+        """Known conversations by id (CONN-17), read-only."""
+        return MappingProxyType(self._conversations)
+
+    @property
+    def is_brand(self) -> bool:
+        return self.options.is_brand
+
+    @property
+    def agent_old_id(self) -> str:
+        """The brand user's ``{accountId}.{userId}`` id used in participant and routing bodies."""
+        return self._session.old_id if self._session else ""
+
+    def __repr__(self) -> str:
+        return (f"Connection(account_id={self.options.account_id!r}, user_type={self.options.user_type!s}, "
+                f"state={self.state!s}, conversations={len(self._conversations)})")
+
+    # -- opening and closing -----------------------------------------------------------------
+    async def open(self) -> None:
+        """Authenticate, connect and create the default subscription (CONN-02).
+
+        Raises :class:`~lpweb.errors.AuthError` when credentials are refused,
+        :class:`~lpweb.errors.TransportError` when a service cannot be reached and
+        :class:`~lpweb.errors.InvalidState` when the connection is already open.
+        """
+        if self.state in (ConnectionState.CONNECTING, ConnectionState.CONNECTED, ConnectionState.CLOSING):
+            raise InvalidState(f"open() called on a connection that is {self.state}")
+        self.state = ConnectionState.CONNECTING
+        try:
+            if self._transport is None:
+                self._transport = default_transport()
+            self._endpoints = await discover(self._transport, self.options.csds_domain, self.options.account_id)
+            if self.is_brand:
+                await self._brand_login()
+                await self._connect_socket()
+            else:
+                await self._consumer_connect()
+        except BaseException:
+            self.state = ConnectionState.FAILED_TO_CONNECT
+            await self._teardown(1011, "failed to connect")
+            raise
+        self.state = ConnectionState.CONNECTED
+        self.emit("open")
+        self._spawn(self._keepalive_loop())
+        if self.is_brand and self._session is not None and self.options.auth_data:
+            self._spawn(self._refresh_loop())
+        if self.options.create_default_subscription:
+            query = self.options.default_subscription_query or DEFAULT_QUERIES[self.is_brand]
+            self.default_subscription = await self.create_conversation_subscription(
+                query, wait_for_ready=self.options.wait_for_ready)
+        self.emit("ready")
+
+    async def close(self) -> None:
+        """Close on purpose (CONN-03): no reconnect, timers stop, pending requests fail."""
+        if self.state in (ConnectionState.CLOSED, ConnectionState.INITIAL):
+            self.state = ConnectionState.CLOSED
+            return
+        self.state = ConnectionState.CLOSING
+        if (self.is_brand and self.options.set_agent_offline_on_disconnect and self._protocol
+                and not self._protocol.closed):
+            try:
+                await self.set_agent_state(AgentState.OFFLINE)
+            except LPError as exc:
+                self.report_error(exc)
+        await self._teardown(1000, "closed by the client")
+        self.state = ConnectionState.CLOSED
+        self.emit("close", {"code": 1000, "reason": "closed by the client"})
+
+    async def _teardown(self, code: int, reason: str) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._ws is not None:
+            try:
+                await self._ws.close(code, reason)
+            except LPError:
+                pass
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._reader), 5)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._reader.cancel()
+        if self._protocol is not None and not self._protocol.closed:
+            self._protocol.connection_lost(code, reason)
+            self._process()
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+        self._ws = None
+        self.cancel_handlers()
+        if self._transport is not None and self.options.transport is None:
+            await self._transport.aclose()
+            self._transport = None
+
+    # -- authentication ----------------------------------------------------------------------
+    async def _consumer_connect(self) -> None:
+        assert self._transport is not None and self._endpoints is not None
+        stored = self._token is None
+        if self._token is None:
+            self._token = self._token_store.get(self.options.token_store_key)
+        resumed = self._token is not None
+        if self._token is None:
+            self._token = await anonymous_signup(self._transport, self._endpoints)
+        try:
+            self.user_id = jwt_subject(self._token)
+            await self._connect_socket()
+        except (AuthError, HttpError, TransportError, RequestFailed) as exc:
+            # A stored token the server no longer accepts: forget it and start afresh once.
+            if not (resumed and stored and _is_auth_failure(exc)):
+                raise
+            self._token_store.delete(self.options.token_store_key)
+            await self._teardown_socket()
+            self._token = await anonymous_signup(self._transport, self._endpoints)
+            self.user_id = jwt_subject(self._token)
+            await self._connect_socket()
+        self._token_store.set(self.options.token_store_key, self._token)
+
+    async def _brand_login(self) -> None:
+        assert self._transport is not None and self._endpoints is not None
+        opts = self.options
+        if opts.auth_agent_session_data:
+            data = opts.auth_agent_session_data
+            self._session = agent_auth.AgentSession(
+                bearer=data.get("token") or data.get("bearer") or "", csrf=data.get("csrf", ""),
+                session_id=data.get("sessionId", data.get("session_id", "")),
+                user_id=str(data.get("userId", data.get("user_id", ""))),
+                user_pid=str(data.get("userPid", data.get("user_pid", ""))), account_id=opts.account_id)
+            if not self._session.bearer:
+                raise UsageError("auth_agent_session_data needs a 'token'")
+        elif opts.auth_data:
+            self.emit("getAgentToken#request", {"account_id": opts.account_id})
+            self._session = await agent_auth.login(self._transport, self._endpoints, opts.auth_data)
+            self.emit("getAgentToken#response", {"user_id": self._session.user_id})
+        else:
+            raise UsageError("token_maintainer connections are not supported yet")
+        self.user_id = self._session.user_pid or self._session.old_id
+
+    async def get_token(self) -> str | None:
+        """The consumer JWT, or the brand bearer (CONN-11)."""
+        if self.is_brand:
+            return self._session.bearer if self._session else None
+        return self._token
+
+    # -- the websocket -----------------------------------------------------------------------
+    async def _connect_socket(self) -> None:
+        assert self._transport is not None and self._endpoints is not None
+        acc = self.options.account_id
+        headers: dict[str, str] = {}
+        if self.is_brand:
+            assert self._session is not None
+            service = self._endpoints.first("facadeMsg", "asyncMessagingEnt")
+            url = self._endpoints.ws_url(service, f"/ws_api/account/{acc}/messaging/brand/{self._session.bearer}?v=2.1")
+        else:
+            url = self._endpoints.ws_url("asyncMessagingEnt", f"/ws_api/account/{acc}/messaging/consumer?v=3")
+            if self._transport.websocket_headers:
+                headers["Authorization"] = f"jwt {self._token}"
+        ws = await self._transport.connect_websocket(url, headers)
+        self._ws = ws
+        self._protocol = ProtocolConnection(self._ids, default_timeout=self.options.response_timeout / 1000)
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws, self._protocol))
+        if not self.is_brand and not self._transport.websocket_headers:
+            await self.request(rq.INIT_CONNECTION, None, headers=[
+                rq.client_properties_header(self._client_properties()), rq.auth_header(self._token or "")])
+
+    async def _teardown_socket(self) -> None:
+        if self._ws is not None:
+            try:
+                await self._ws.close(1000, "")
+            except LPError:
+                pass
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self._ws = None
+
+    def _client_properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {"appId": self.options.app_id}
+        if self.options.app_version:
+            props["appVersion"] = self.options.app_version
+        props.update(self.options.client_properties or {})
+        props.pop("type", None)
+        return props
+
+    async def _read_loop(self, ws: WebSocket, protocol: ProtocolConnection) -> None:
+        try:
+            while True:
+                text = await ws.receive()
+                protocol.receive_text(text)
+                self._process(protocol)
+        except TransportClosed as exc:
+            closed: TransportClosed = exc
+        except LPError as exc:
+            closed = TransportClosed(1006, str(exc))
+        protocol.connection_lost(closed.code, closed.reason)
+        self._process(protocol)
+        if self._ws is ws and self.state == ConnectionState.CONNECTED:
+            self.state = ConnectionState.DISCONNECTED
+            self.report_error(ConnectionLost(closed.code, closed.reason))
+            self.emit("close", {"code": closed.code, "reason": closed.reason})
+
+    def _now(self) -> float:
+        return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+    # -- requests ----------------------------------------------------------------------------
+    async def request(self, name: rq.RequestName | str, body: Any = None, *,
+                      headers: list[dict[str, Any]] | None = None,
+                      metadata: list[dict[str, Any]] | None = None,
+                      timeout_ms: int | None = None) -> Response:
+        """Send one request and return its response (code < 400).
+
+        Raises :class:`~lpweb.errors.RequestFailed` (code >= 400),
+        :class:`~lpweb.errors.RequestTimeout`, :class:`~lpweb.errors.ConnectionLost`, or
+        :class:`~lpweb.errors.InvalidState` when the connection is not open.
+        """
+        protocol, ws = self._protocol, self._ws
+        if protocol is None or ws is None or protocol.closed:
+            raise InvalidState(f"the connection is {self.state}; call open() first")
+        wire_type = name if isinstance(name, str) else (name.brand if self.is_brand else name.consumer)
+        timeout = None if timeout_ms is None else timeout_ms / 1000
+        req_id = protocol.send_request(wire_type, body, now=self._now(), headers=headers, metadata=metadata,
+                                       **({} if timeout_ms is None else {"timeout": timeout}))
+        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        self._futures[req_id] = future
+        try:
+            for text in protocol.data_to_send():
+                await ws.send(text)
+        except TransportClosed:
+            pass  # the reader sees the close and fails the request with ConnectionLost
+        self._schedule_tick()
+        try:
+            return await future
+        finally:
+            self._futures.pop(req_id, None)
+
+    async def send(self, request: Mapping[str, Any]) -> Response:
+        """Send an arbitrary request ``{"type": ..., "body": ...}`` (CONN-10)."""
+        if not isinstance(request, Mapping) or not isinstance(request.get("type"), str):
+            raise UsageError("send() takes a dict with at least a 'type' string")
+        return await self.request(request["type"], request.get("body"), headers=request.get("headers"),
+                                  metadata=request.get("metadata"))
+
+    def _schedule_tick(self) -> None:
+        protocol = self._protocol
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+            self._tick_handle = None
+        if protocol is None or (deadline := protocol.next_deadline()) is None:
+            return
+        self._tick_handle = asyncio.get_running_loop().call_later(max(0.0, deadline - self._now()), self._on_tick)
+
+    def _on_tick(self) -> None:
+        if self._protocol is not None:
+            self._protocol.tick(self._now())
+            self._process(self._protocol)
+            self._schedule_tick()
+
+    def _process(self, protocol: ProtocolConnection | None = None) -> None:
+        protocol = protocol or self._protocol
+        if protocol is None:
+            return
+        for event in protocol.events_received():
+            if isinstance(event, RequestCompleted):
+                fut = self._futures.get(event.req_id)
+                if fut is not None and not fut.done():
+                    fut.set_result(event.response)
+            elif isinstance(event, RequestErrored):
+                fut = self._futures.get(event.req_id)
+                if fut is not None and not fut.done():
+                    fut.set_exception(event.error)
+            elif isinstance(event, NotificationReceived):
+                self._dispatch(event.notification)
+            elif isinstance(event, FrameRejected):
+                self.report_error(event.error)
+
+    # -- notifications -----------------------------------------------------------------------
+    def _dispatch(self, note: ProtocolNotification) -> None:
+        self.emit("notification", note.raw)
+        if isinstance(note, ConversationChanges):
+            sub = self._subscriptions.get(note.subscription_id)
+            if sub is not None:
+                sub.emit("notification", note.raw)
+            for change in note.changes:
+                self._apply_change(change)
+            if sub is not None:
+                sub._initial_dump_received()
+            else:
+                self._unclaimed_dumps.add(note.subscription_id)
+        elif isinstance(note, MessagingEvents):
+            self._deliver_messages(note, retry=True)
+
+    def _apply_change(self, change: ConversationChange) -> None:
+        conv = self._conversations.get(change.conversation_id)
+        if change.type == "DELETE":
+            if conv is not None:
+                conv._mark_deleted()
+                asyncio.get_running_loop().call_later(CLEAR_CONVERSATION_TIMEOUT / 1000, self._forget, conv)
+            return
+        if conv is None:
+            conv = self._conversations[change.conversation_id] = Conversation(self, change.conversation_id)
+        conv._apply(change.details, initial=not conv.synced)
+        conv.synced = True
+        self._follow(conv)
+
+    def _forget(self, conv: Conversation) -> None:
+        if not conv.is_open and self._conversations.get(conv.conversation_id) is conv:
+            del self._conversations[conv.conversation_id]
+
+    def _follow(self, conv: Conversation) -> None:
+        """Load new dialogs' messages (consumer, SUB-21) and announce new conversations."""
+        if not self.is_brand:
+            for dialog in conv.dialogs.values():
+                if dialog.dialog_id not in self._subscribed_dialogs and (dialog.is_open or not conv.messages):
+                    self._subscribed_dialogs.add(dialog.dialog_id)
+                    task = self._spawn(self._load_dialog(dialog))
+                    self._loading.add(task)
+                    task.add_done_callback(self._loading.discard)
+        if not conv.announced:
+            conv.announced = True
+            self._spawn(self._announce(conv))
+
+    async def _announce(self, conv: Conversation) -> None:
+        pending = [t for t in self._loading if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        self.emit("conversation", conv)
+
+    async def _load_dialog(self, dialog: Dialog) -> None:
+        """Subscribe to a dialog's messaging events; history arrives as one notification."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._history_waiters[dialog.dialog_id] = waiter
+        try:
+            await self.request(rq.SUBSCRIBE_MESSAGING_EVENTS, {
+                "dialogId": dialog.dialog_id, "conversationId": dialog.conversation.conversation_id,
+                "fromSeq": dialog.last_sequence + 1})
+            await asyncio.wait_for(waiter, self.options.response_timeout / 1000)
+        except (LPError, asyncio.TimeoutError) as exc:
+            self._subscribed_dialogs.discard(dialog.dialog_id)
+            self.report_error(exc if isinstance(exc, LPError) else ProtocolError(
+                f"no message history for dialog {dialog.dialog_id}"))
+        finally:
+            self._history_waiters.pop(dialog.dialog_id, None)
+
+    def _conversation_of_dialog(self, dialog_id: str) -> Conversation | None:
+        conv = self._conversations.get(dialog_id)
+        if conv is not None:
+            return conv
+        return next((c for c in self._conversations.values() if dialog_id in c.dialogs), None)
+
+    def _deliver_messages(self, note: MessagingEvents, retry: bool) -> None:
+        conv = self._conversation_of_dialog(note.dialog_id)
+        if conv is None:
+            conv_id = next((c.get("conversationId") for c in note.changes if c.get("conversationId")), None)
+            conv = self._conversations.get(conv_id) if isinstance(conv_id, str) else None
+        if conv is None:
+            if retry:  # ORD-02: the conversation notification may still be on its way
+                asyncio.get_running_loop().call_later(ORDERING_DELAY, self._deliver_messages, note, False)
+            else:
+                self.report_error(ConversationNotInCache(note.dialog_id, note.raw))
+            return
+        conv._receive(note.dialog_id, note.changes)
+        waiter = self._history_waiters.get(note.dialog_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- subscriptions -----------------------------------------------------------------------
+    async def create_conversation_subscription(self, query: dict[str, Any],
+                                               wait_for_ready: bool = False) -> ConversationSubscription:
+        """Subscribe to conversation changes matching ``query`` (CONN-09, SUB-07)."""
+        if not isinstance(query, dict):
+            raise UsageError("the subscription query must be a dict such as {'stage': ['OPEN']}")
+        if "skillId" in query:
+            raise UsageError("skillId is not supported in subscription queries (SUB-18)")
+        sub = ConversationSubscription(self, query)
+        await sub._subscribe()
+        self._subscriptions[sub.subscription_id or ""] = sub
+        if sub.subscription_id in self._unclaimed_dumps:
+            self._unclaimed_dumps.discard(sub.subscription_id)
+            sub._initial_dump_received()
+        if wait_for_ready:
+            try:
+                await asyncio.wait_for(self._until_loaded(sub), WAIT_FOR_READY_DURATION / 1000)
+            except asyncio.TimeoutError:
+                self.report_error(ProtocolError("conversations not loaded within WAIT_FOR_READY_DURATION"))
+        return sub
+
+    async def _until_loaded(self, sub: ConversationSubscription) -> None:
+        await asyncio.shield(sub.ready)
+        while pending := [t for t in self._loading if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- consumer and brand actions ---------------------------------------------------------------
+    def _require_consumer(self, what: str) -> Connection:
+        if self.is_brand:
+            raise UsageError(f"{what} is for consumer connections")
+        return self
+
+    def _require_brand(self, what: str) -> Connection:
+        if not self.is_brand:
+            raise UsageError(f"{what} is for brand connections")
+        return self
+
+    async def create_conversation(self, skill_id: str | None = None, context: dict[str, Any] | None = None,
+                                  campaign_info: dict[str, Any] | None = None) -> Conversation:
+        """Open a new conversation as the consumer (CONN-05); its messages are followed."""
+        self._require_consumer("create_conversation")
+        body: dict[str, Any] = {"channelType": "MESSAGING", "brandId": self.options.account_id,
+                                "skillId": str(skill_id) if skill_id is not None else "-1"}
+        if context is not None:
+            body["conversationContext"] = context
+        if campaign_info is not None:
+            body["campaignInfo"] = campaign_info
+        resp = await self.request(rq.CONSUMER_REQUEST_CONVERSATION, body)
+        conv_id = resp.body.get("conversationId") if isinstance(resp.body, dict) else None
+        if not isinstance(conv_id, str) or not conv_id:
+            raise ProtocolError("the create-conversation answer has no conversationId")
+        conv = self._conversations.get(conv_id)
+        if conv is None:
+            conv = self._conversations[conv_id] = Conversation(self, conv_id)
+            conv.skill.skill_id = body["skillId"]
+        self._follow(conv)
+        await self._until_dialog_loaded(conv.main_dialog)
+        return conv
+
+    async def _until_dialog_loaded(self, dialog: Dialog) -> None:
+        waiter = self._history_waiters.get(dialog.dialog_id)
+        if waiter is not None:
+            await asyncio.wait({waiter}, timeout=self.options.response_timeout / 1000)
+
+    async def close_conversation(self, conversation_id: str) -> None:
+        """Close a whole conversation by id (CONN-06); no post-conversation survey."""
+        await self.request(rq.UPDATE_CONVERSATION_FIELD, {
+            "conversationId": conversation_id, "conversationField": [rq.close_conversation_field()]})
+
+    async def set_user_profile(self, data: dict[str, Any]) -> Response:
+        """Set the consumer's profile (CONN-12, PROF-05)."""
+        self._require_consumer("set_user_profile")
+        return await self.request(rq.SET_USER_PROFILE, dict(data))
+
+    async def set_agent_state(self, agent_state: AgentState | str) -> None:
+        """Set the brand user's availability (CONN-07)."""
+        self._require_brand("set_agent_state")
+        await self.request(rq.SET_AGENT_STATE, {"channels": ["MESSAGING"], "agentUserId": self.agent_old_id,
+                                                "availability": str(agent_state)})
+
+    # -- background work -------------------------------------------------------------------------
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self.report_error(exc)
+
+    async def _keepalive_loop(self) -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_INTERVAL)
+            try:
+                await self.request(rq.GET_CLOCK)
+            except (InvalidState, ConnectionLost):
+                return
+            except LPError as exc:
+                self.report_error(exc)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(OAUTH1_REFRESH_INTERVAL)
+            assert self._transport is not None and self._endpoints is not None and self._session is not None
+            try:
+                await agent_auth.refresh(self._transport, self._endpoints, self._session)
+                self.emit("refresh-token")
+            except AuthError as exc:
+                self.emit("token-invalid", {"error": exc})
+                try:
+                    await self._brand_login()
+                    self.emit("token-regenerated", {"user_id": self._session.user_id})
+                except LPError as login_exc:
+                    self.report_error(login_exc)
+            except LPError as exc:
+                self.report_error(exc)
+
+
+def _is_auth_failure(exc: BaseException) -> bool:
+    if isinstance(exc, AuthError):
+        return True
+    if isinstance(exc, HttpError):
+        return exc.status in (401, 403)
+    if isinstance(exc, RequestFailed):
+        return exc.code in (401, 403)
+    if isinstance(exc, ConnectionLost):
+        return exc.code in (4401, 4407)
+    return isinstance(exc, TransportError)  # browsers see a refused handshake only as 1006

@@ -1,0 +1,237 @@
+"""``Conversation``: the cached state of one conversation, its dialogs and its actions.
+
+State comes from ExConversationChange notifications (:meth:`Conversation._apply`) and
+message events (:meth:`Conversation._receive`); both are fed by the connection, which
+keeps one object per conversation id for every subscription (SUB-06). Events: 'message',
+'close', 'participant-added', 'participant-removed', 'transfer-skill', 'back-to-queue'.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..enums import ConversationState, DialogType, ParticipantChatState, ParticipantRole
+from ..errors import ConversationClosed, InvalidState
+from ..protocol import requests as rq
+from .dialog import Dialog
+from .emitter import EventEmitter
+from .message import Message
+from .participant import Participant, Skill
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+__all__ = ["Conversation"]
+
+_CONTENT_EVENTS = {"ContentEvent", "RichContentEvent"}
+
+
+class Conversation(EventEmitter):
+    def __init__(self, connection: Connection, conversation_id: str) -> None:
+        super().__init__()
+        self.connection = connection
+        self.conversation_id = conversation_id
+        self.state: ConversationState | str = ConversationState.OPEN
+        self.stage: str = "OPEN"
+        self.skill = Skill("-1")
+        self.participants: list[Participant] = []
+        self.dialogs: dict[str, Dialog] = {conversation_id: Dialog(self, conversation_id)}
+        self.context: dict[str, Any] | None = None
+        self.details: dict[str, Any] = {}
+        self.synced = False     # True once a conversation notification has described it
+        self.announced = False  # True once 'conversation' was emitted for it
+        self._close_emitted = False
+
+    # -- properties -----------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.stage == "OPEN" and self.state not in (ConversationState.CLOSE, ConversationState.CLOSING)
+
+    @property
+    def open_dialog(self) -> Dialog | None:
+        """The dialog that is open now (CONV-07), None once the conversation is closed."""
+        return next((d for d in self.dialogs.values() if d.is_open), None) if self.is_open else None
+
+    @property
+    def main_dialog(self) -> Dialog:
+        return self.dialogs[self.conversation_id]
+
+    @property
+    def messages(self) -> list[Message]:
+        """Messages of the open dialog, else of the MAIN dialog."""
+        return (self.open_dialog or self.main_dialog).messages
+
+    def get_dialog(self, dialog_type: DialogType | str) -> Dialog | None:
+        return next((d for d in self.dialogs.values() if d.dialog_type == dialog_type), None)
+
+    def _participant(self, role: ParticipantRole) -> Participant | None:
+        return next((p for p in self.participants if p.role == role), None)
+
+    @property
+    def consumer(self) -> Participant | None:
+        return self._participant(ParticipantRole.CONSUMER)
+
+    @property
+    def assigned_agent(self) -> Participant | None:
+        return self._participant(ParticipantRole.ASSIGNED_AGENT)
+
+    def get_latest_consumer_message(self) -> Message | None:
+        """The newest consumer message received so far; no network call (CONV-09)."""
+        for dialog in reversed(list(self.dialogs.values())):
+            for message in reversed(dialog.messages):
+                if message.participant.role == ParticipantRole.CONSUMER:
+                    return message
+        return None
+
+    def _ensure_open(self) -> None:
+        if not self.is_open:
+            raise ConversationClosed(f"conversation {self.conversation_id} is closed")
+
+    # -- actions --------------------------------------------------------------------------
+    async def send_message(self, text: str, metadata: Any = None,
+                           quick_replies: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Publish a text message (CONV-10); returns the response body, e.g. ``{"sequence": 3}``."""
+        if not isinstance(text, str):
+            raise TypeError("send_message takes the message text as a str")
+        dialog = self._require_open_dialog()
+        return await dialog.publish(rq.text_event(text, quick_replies), metadata)
+
+    async def send_rich_text(self, content: dict[str, Any], metadata: Any = None,
+                             quick_replies: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Publish structured content (CONV-11)."""
+        event: dict[str, Any] = {"type": "RichContentEvent", "content": content}
+        if quick_replies is not None:
+            event["quickReplies"] = quick_replies
+        return await self._require_open_dialog().publish(event, metadata)
+
+    async def send_private_message(self, text: str, metadata: Any = None) -> dict[str, Any]:
+        """A message consumers do not see (CONV-12)."""
+        self.connection._require_brand("send_private_message")
+        return await self._require_open_dialog().publish(rq.text_event(text), metadata,
+                                                         message_audience="AGENTS_AND_MANAGERS")
+
+    async def set_chat_state(self, chat_state: ParticipantChatState | str) -> None:
+        """Publish a typing state (COMPOSING, ACTIVE, ...)."""
+        await self._require_open_dialog().publish({"type": "ChatStateEvent", "chatState": str(chat_state)})
+
+    def _require_open_dialog(self) -> Dialog:
+        self._ensure_open()
+        dialog = self.open_dialog
+        if dialog is None:
+            raise ConversationClosed(f"conversation {self.conversation_id} has no open dialog")
+        return dialog
+
+    async def close(self) -> None:
+        """Close the whole conversation (CONV-05); no post-conversation survey."""
+        self._ensure_open()
+        previous = self.state
+        self.state = ConversationState.CLOSING
+        try:
+            await self.connection.close_conversation(self.conversation_id)
+        except BaseException:
+            if self.state == ConversationState.CLOSING:
+                self.state = previous
+            raise
+
+    async def join(self, role: ParticipantRole | str = ParticipantRole.AGENT) -> None:
+        """Add the current brand user in ``role`` (CONV-01)."""
+        conn = self.connection._require_brand("join")
+        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
+            "conversationId": self.conversation_id,
+            "conversationField": [rq.join_field(str(role), conn.agent_old_id)]})
+
+    async def leave(self) -> None:
+        """Remove the current brand user (CONV-02)."""
+        conn = self.connection._require_brand("leave")
+        me = next((p for p in self.participants if p.matches(conn.user_id) or p.matches(conn.agent_old_id)), None)
+        if me is None:
+            raise InvalidState("the current user is not a participant of this conversation")
+        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
+            "conversationId": self.conversation_id,
+            "conversationField": [{"field": "ParticipantsChange", "type": "REMOVE",
+                                   "role": str(me.role), "userId": conn.agent_old_id}]})
+
+    # -- state from notifications ---------------------------------------------------------
+    def _apply(self, details: dict[str, Any], initial: bool = False) -> None:
+        """Update from an ExConversationChange ``conversationDetails``; emit what changed."""
+        self.details = details
+        before = {(p.id, str(p.role)) for p in self.participants}
+        old_skill = self.skill.skill_id
+        if isinstance(details.get("participants"), list):
+            self.participants = [Participant.from_wire(p) for p in details["participants"]]
+        for wire in details.get("dialogs") or []:
+            if isinstance(wire, dict) and isinstance(wire.get("dialogId"), str):
+                dialog = self.dialogs.get(wire["dialogId"])
+                if dialog is None:
+                    dialog = self.dialogs[wire["dialogId"]] = Dialog(self, wire["dialogId"])
+                dialog._apply(wire)
+        state = details.get("state")
+        if isinstance(state, str):
+            try:
+                self.state = ConversationState(state)
+            except ValueError:
+                self.state = state
+        if isinstance(details.get("stage"), str):
+            self.stage = details["stage"]
+        if details.get("skillId") is not None:
+            self.skill = Skill(str(details["skillId"]))
+        if isinstance(details.get("context"), dict):
+            self.context = details["context"]
+        if initial:
+            self._close_emitted = not self.is_open
+            return
+        after = {(p.id, str(p.role)) for p in self.participants}
+        for pid, role in sorted(after - before):
+            self.emit("participant-added", {"participant": self._find(pid, role)})
+        for pid, role in sorted(before - after):
+            self.emit("participant-removed", {"participant": Participant(pid, role)})
+        if self.skill.skill_id != old_skill:
+            self.emit("transfer-skill", {"from_skill": old_skill, "skill": self.skill})
+        self._emit_close_once()
+
+    def _emit_close_once(self) -> None:
+        if not self.is_open and self.state != ConversationState.CLOSING and not self._close_emitted:
+            self._close_emitted = True
+            self.emit("close")
+
+    def _find(self, pid: str, role: str) -> Participant:
+        return next((p for p in self.participants if p.id == pid and str(p.role) == role), Participant(pid, role))
+
+    def _mark_deleted(self) -> None:
+        """A DELETE change: the conversation left the subscription (closed, transferred)."""
+        if self.is_open and not self.connection.is_brand:
+            self.stage = "CLOSE"
+            self._emit_close_once()
+
+    def _receive(self, dialog_id: str, changes: tuple[dict[str, Any], ...]) -> None:
+        """Message, accept-status and chat-state events of one dialog, in order."""
+        dialog = self.dialogs.get(dialog_id)
+        if dialog is None:
+            dialog = self.dialogs[dialog_id] = Dialog(self, dialog_id)
+        for change in changes:
+            event = change.get("event") or {}
+            etype = event.get("type")
+            participant = self._originator(change)
+            if etype in _CONTENT_EVENTS:
+                message = Message(dialog, change, participant)
+                if dialog._add(message):
+                    self.emit("message", message)
+            elif etype == "ChatStateEvent":
+                participant.chat_state = event.get("chatState")
+                self.emit("chat-state", {"participant": participant, "chat_state": participant.chat_state})
+            elif etype == "AcceptStatusEvent":
+                self.emit("accept-status", {"participant": participant, "status": event.get("status"),
+                                            "sequence_list": event.get("sequenceList") or []})
+
+    def _originator(self, change: dict[str, Any]) -> Participant:
+        origin = str(change.get("originatorId", ""))
+        for p in self.participants:
+            if p.matches(origin) or (change.get("originatorOldId") and p.matches(change["originatorOldId"])):
+                return p
+        meta = change.get("originatorMetadata")
+        role = meta.get("role", "") if isinstance(meta, dict) else ""
+        return Participant(origin, role, old_id=change.get("originatorOldId"))
+
+    def __repr__(self) -> str:
+        return (f"Conversation({self.conversation_id!r}, stage={self.stage}, state={self.state!s}, "
+                f"skill={self.skill.skill_id!r}, participants={len(self.participants)})")

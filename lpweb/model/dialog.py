@@ -1,0 +1,91 @@
+"""``Dialog``: one dialog of a conversation (MAIN, POST_SURVEY, …) and its messages (DLG-*).
+
+Messages are kept in sequence order and deduplicated by sequence, so a message that
+arrives both in history and live is stored and emitted once.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING, Any
+
+from ..enums import DialogState, DialogType
+from ..protocol import requests as rq
+from .message import Message
+from .participant import Participant
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
+
+__all__ = ["Dialog"]
+
+
+class Dialog:
+    def __init__(self, conversation: Conversation, dialog_id: str,
+                 dialog_type: DialogType | str = DialogType.MAIN) -> None:
+        self.conversation = conversation
+        self.dialog_id = dialog_id
+        self.dialog_type = dialog_type
+        self.state: DialogState | str = DialogState.OPEN
+        self.participants: list[Participant] = []
+        self.messages: list[Message] = []
+        self._sequences: set[int] = set()
+        self.closed_by: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == DialogState.OPEN
+
+    def _apply(self, wire: dict[str, Any]) -> None:
+        try:
+            self.dialog_type = DialogType(wire.get("dialogType", self.dialog_type))
+        except ValueError:
+            self.dialog_type = str(wire.get("dialogType"))
+        state = wire.get("state", self.state)
+        self.state = DialogState(state) if state in ("OPEN", "CLOSE") else state
+        self.closed_by = wire.get("closedBy", self.closed_by)
+        details = wire.get("participantsDetails")
+        if isinstance(details, list):
+            self.participants = [Participant.from_wire(p) for p in details if isinstance(p, dict)]
+
+    def _add(self, message: Message) -> bool:
+        """Store a message; False if its sequence was seen already."""
+        seq = message.sequence
+        if isinstance(seq, int):
+            if seq in self._sequences:
+                return False
+            self._sequences.add(seq)
+            keys = [m.sequence if isinstance(m.sequence, int) else -1 for m in self.messages]
+            self.messages.insert(bisect.bisect_right(keys, seq), message)
+        else:
+            self.messages.append(message)
+        return True
+
+    @property
+    def last_sequence(self) -> int:
+        return max(self._sequences, default=-1)
+
+    async def publish(self, event: dict[str, Any], metadata: Any = None,
+                      message_audience: str | None = None) -> dict[str, Any]:
+        conv = self.conversation
+        conv._ensure_open()
+        body = rq.publish_body(self.dialog_id, event, conv.conversation_id, message_audience)
+        resp = await conv.connection.request(rq.PUBLISH_EVENT, body, metadata=rq.as_metadata_list(metadata))
+        return resp.body if isinstance(resp.body, dict) else {}
+
+    async def publish_status(self, status: str, sequences: list[int | None]) -> None:
+        seqs = [s for s in sequences if isinstance(s, int)]
+        if not seqs:
+            return
+        await self.publish({"type": "AcceptStatusEvent", "status": str(status), "sequenceList": seqs})
+
+    async def close(self) -> None:
+        """Close this dialog only (DLG-05): a following dialog (e.g. a survey) may open."""
+        conn = self.conversation.connection
+        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
+            "conversationId": self.conversation.conversation_id,
+            "conversationField": [rq.close_dialog_field(self.dialog_id)]})
+
+    def __repr__(self) -> str:
+        return (f"Dialog({self.dialog_id!r}, type={self.dialog_type!s}, state={self.state!s}, "
+                f"messages={len(self.messages)})")

@@ -1,0 +1,173 @@
+"""The browser transport: JS ``WebSocket`` and ``fetch`` through the Pyodide FFI,
+``localStorage`` for tokens.
+
+Only this module (and the widget's DOM layer) imports ``js`` and ``pyodide``, and only
+inside functions, so it imports under CPython too (for the platform-selection tests).
+
+The push callbacks of a JS ``WebSocket`` become a pull ``receive()`` through an
+``asyncio.Queue``. Every callback is a ``create_proxy`` that is destroyed when the socket
+closes (design.md L10), so a closed connection leaks nothing. Browsers cannot set
+websocket handshake headers (``websocket_headers = False``): the consumer JWT then goes in
+``InitConnection``. A failed handshake shows only as close code 1006.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Mapping
+
+from ..errors import TransportError, redact
+from .base import HttpResponse, TransportClosed
+
+__all__ = ["BrowserTransport", "BrowserWebSocket", "LocalStorageTokenStore"]
+
+
+class BrowserWebSocket:
+    def __init__(self, url: str) -> None:
+        import js
+        from pyodide.ffi import create_proxy
+
+        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._closed: TransportClosed | None = None
+        self._ws = js.WebSocket.new(url)
+        self._ws.binaryType = "arraybuffer"
+        self._proxies = {
+            "open": create_proxy(self._on_open),
+            "message": create_proxy(self._on_message),
+            "close": create_proxy(self._on_close),
+            "error": create_proxy(self._on_error),
+        }
+        for name, proxy in self._proxies.items():
+            self._ws.addEventListener(name, proxy)
+
+    # JS callbacks ------------------------------------------------------------------------
+    def _on_open(self, _event: Any) -> None:
+        if not self._opened.done():
+            self._opened.set_result(None)
+
+    def _on_message(self, event: Any) -> None:
+        data = event.data
+        if not isinstance(data, str):  # ArrayBuffer
+            from js import Uint8Array
+
+            data = bytes(Uint8Array.new(data).to_py()).decode("utf-8", errors="replace")
+        self._queue.put_nowait(("message", data))
+
+    def _on_close(self, event: Any) -> None:
+        self._closed = TransportClosed(int(event.code or 1006), str(event.reason or ""))
+        if not self._opened.done():
+            self._opened.set_exception(TransportError(f"websocket handshake failed (code {event.code})"))
+        self._queue.put_nowait(("close", self._closed))
+        self._release()
+
+    def _on_error(self, _event: Any) -> None:
+        pass  # always followed by a close event, which carries the code
+
+    def _release(self) -> None:
+        for name, proxy in self._proxies.items():
+            try:
+                self._ws.removeEventListener(name, proxy)
+            finally:
+                proxy.destroy()
+        self._proxies = {}
+
+    # the WebSocket protocol ---------------------------------------------------------------
+    async def wait_open(self) -> None:
+        await self._opened
+
+    async def send(self, text: str) -> None:
+        if self._closed is not None:
+            raise self._closed
+        self._ws.send(text)
+
+    async def receive(self) -> str:
+        if self._closed is not None and self._queue.empty():
+            raise self._closed
+        kind, value = await self._queue.get()
+        if kind == "close":
+            raise value
+        return value
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if self._closed is None:
+            self._ws.close(code, reason)
+            self._closed = TransportClosed(code, reason)
+            self._queue.put_nowait(("close", self._closed))
+            self._release()
+
+
+class BrowserTransport:
+    """JS ``WebSocket`` + ``fetch``."""
+
+    websocket_headers = False
+
+    async def connect_websocket(self, url: str, headers: Mapping[str, str] | None = None) -> BrowserWebSocket:
+        ws = BrowserWebSocket(url)
+        try:
+            await ws.wait_open()
+        except TransportError as exc:
+            raise TransportError(f"{exc} for {redact(url)}") from None
+        return ws
+
+    async def http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
+                   body: bytes | None = None, timeout: float | None = None) -> HttpResponse:
+        import js
+        from pyodide.ffi import to_js
+
+        options: dict[str, Any] = {"method": method, "headers": dict(headers or {})}
+        if body is not None:
+            options["body"] = js.Uint8Array.new(to_js(body))
+        controller = js.AbortController.new()
+        options["signal"] = controller.signal
+        try:
+            fetch = js.fetch(url, to_js(options, dict_converter=js.Object.fromEntries))
+            resp = await asyncio.wait_for(fetch, timeout) if timeout else await fetch
+            buffer = await resp.arrayBuffer()
+        except asyncio.TimeoutError:
+            controller.abort()
+            raise TransportError(f"{method} {redact(url)} timed out") from None
+        except asyncio.CancelledError:
+            controller.abort()
+            raise
+        except Exception as exc:  # JsException: network error, CORS refusal, ...
+            raise TransportError(f"{method} {redact(url)} failed: {exc}") from None
+        content = bytes(js.Uint8Array.new(buffer).to_py())
+        resp_headers = {str(k).lower(): str(v) for k, v in resp.headers.entries()}
+        return HttpResponse(int(resp.status), resp_headers, content, url)
+
+    async def aclose(self) -> None:
+        pass
+
+
+class LocalStorageTokenStore:
+    """Tokens in ``window.localStorage``; storage errors (quota, private mode) are ignored
+    so that a page without storage still works, just without resume."""
+
+    def get(self, key: str) -> str | None:
+        import js
+
+        try:
+            value = js.localStorage.getItem(key)
+        except Exception:
+            return None
+        return None if value is None else str(value)
+
+    def set(self, key: str, value: str) -> None:
+        import js
+
+        try:
+            js.localStorage.setItem(key, value)
+        except Exception:
+            pass
+
+    def delete(self, key: str) -> None:
+        import js
+
+        try:
+            js.localStorage.removeItem(key)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return "LocalStorageTokenStore()"
