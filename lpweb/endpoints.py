@@ -76,9 +76,8 @@ class Endpoints:
 
 async def discover(transport: Transport, csds_domain: str, account_id: str) -> Endpoints:
     """Ask CSDS for every service of ``account_id`` (the all-services form, §1.1)."""
-    secure, host = _split_domain(csds_domain)
-    if secure is None:
-        secure = not is_loopback(host)
+    explicit, host = _split_domain(csds_domain)
+    secure = explicit if explicit is not None else not is_loopback(host)
     url = (f"{'https' if secure else 'http'}://{host}/api/account/{quote(account_id, safe='')}"
            f"/service/baseURI.json?version=1.0")
     resp = await transport.http("GET", url, headers={"Accept": "application/json"})
@@ -90,4 +89,4 @@ async def discover(transport: Transport, csds_domain: str, account_id: str) -> E
                     if isinstance(e, dict) and isinstance(e.get("baseURI"), str)}
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
         raise ProtocolError(f"CSDS answered an unexpected body from {url}") from None
-    return Endpoints(account_id, services, secure_loopback=secure)
+    return Endpoints(account_id, services, secure_loopback=bool(explicit))

@@ -1,13 +1,16 @@
 """``create_connection`` options: names, defaults, validation (features.md §2).
 
 Options are keyword arguments in snake_case; a single dict with the JS camelCase keys is
-accepted too, so JS snippets carry over. Unknown names, wrong types and conflicting
+accepted too, so JS snippets carry over. ``csds_domain`` defaults to the environment
+variable ``LPWEB_CSDS_DOMAIN`` when set (for example ``127.0.0.1:8081`` to run unchanged
+code against the local emulator), else to ``adminlogin.liveperson.net``. Unknown names, wrong types and conflicting
 credentials raise :class:`~lpweb.errors.UsageError` saying what to change. Nothing here
 does I/O.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass, field, fields
@@ -29,7 +32,7 @@ class ConnectionOptions:
     account_id: str
     user_type: UserType
     app_version: str | None = None
-    csds_domain: str = DEFAULT_CSDS_DOMAIN
+    csds_domain: str = field(default_factory=lambda: os.environ.get("LPWEB_CSDS_DOMAIN") or DEFAULT_CSDS_DOMAIN)
     token: str | None = field(default=None, repr=False)
     jwt: str | None = field(default=None, repr=False)
     use_authenticated_connection: bool = False

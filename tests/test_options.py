@@ -76,3 +76,11 @@ def test_enums_compare_to_wire_strings():
     assert lpweb.ParticipantRole.CONSUMER == "CONSUMER"
     assert lpweb.RingState.WAITING == "WAITING"
     assert lpweb.ContentType.PLAIN_TEXT == "text/plain"
+
+
+def test_csds_domain_from_environment(monkeypatch):
+    monkeypatch.setenv("LPWEB_CSDS_DOMAIN", "127.0.0.1:8081")
+    assert consumer().options.csds_domain == "127.0.0.1:8081"
+    assert consumer(csds_domain="x.example").options.csds_domain == "x.example"
+    monkeypatch.delenv("LPWEB_CSDS_DOMAIN")
+    assert consumer().options.csds_domain == "adminlogin.liveperson.net"

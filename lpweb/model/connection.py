@@ -163,6 +163,8 @@ class Connection(EventEmitter):
             self._tick_handle.cancel()
         self._ws = None
         self.cancel_handlers()
+        for conv in self._conversations.values():
+            conv.cancel_handlers()
         if self._transport is not None and self.options.transport is None:
             await self._transport.aclose()
             self._transport = None
@@ -333,18 +335,24 @@ class Connection(EventEmitter):
         if protocol is None:
             return
         for event in protocol.events_received():
+            try:
+                self._handle_event(event)
+            except Exception as exc:  # a bug or an unexpected body must not stop the reader
+                self.report_error(ProtocolError(f"could not handle {type(event).__name__}: {exc!r}"))
+
+    def _handle_event(self, event: Any) -> None:
+        if isinstance(event, (RequestCompleted, RequestErrored)):
+            fut = self._futures.get(event.req_id)
+            if fut is None or fut.done():
+                return  # the caller gave up (cancelled) before the answer came
             if isinstance(event, RequestCompleted):
-                fut = self._futures.get(event.req_id)
-                if fut is not None and not fut.done():
-                    fut.set_result(event.response)
-            elif isinstance(event, RequestErrored):
-                fut = self._futures.get(event.req_id)
-                if fut is not None and not fut.done():
-                    fut.set_exception(event.error)
-            elif isinstance(event, NotificationReceived):
-                self._dispatch(event.notification)
-            elif isinstance(event, FrameRejected):
-                self.report_error(event.error)
+                fut.set_result(event.response)
+            else:
+                fut.set_exception(event.error)
+        elif isinstance(event, NotificationReceived):
+            self._dispatch(event.notification)
+        elif isinstance(event, FrameRejected):
+            self.report_error(event.error)
 
     # -- notifications -----------------------------------------------------------------------
     def _dispatch(self, note: ProtocolNotification) -> None:
@@ -366,6 +374,8 @@ class Connection(EventEmitter):
         conv = self._conversations.get(change.conversation_id)
         if change.type == "DELETE":
             if conv is not None:
+                if change.details:
+                    conv._apply(change.details, initial=not conv.synced)
                 conv._mark_deleted()
                 asyncio.get_running_loop().call_later(CLEAR_CONVERSATION_TIMEOUT / 1000, self._forget, conv)
             return

@@ -1,0 +1,81 @@
+"""Command line: ``python -m lpweb.emulator --port N [--host H] [--account ID]
+[--user NAME:PASSWORD ...] [--advertise HOST:PORT] [--trace FILE]``.
+
+Runs until SIGINT/SIGTERM. Prints exactly one ready line, e.g.
+``lpweb emulator ready at http://127.0.0.1:8081 (account 1234567)``. ``--trace FILE``
+writes one JSON line per websocket frame / HTTP exchange: ``{direction, connection, payload}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from typing import Any
+
+from .server import Emulator
+
+__all__ = ["main", "parse_args"]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m lpweb.emulator",
+                                     description="Local LivePerson Messaging Platform emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
+    parser.add_argument("--account", default="1234567", help="account id (default 1234567)")
+    parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
+                        help="brand user (repeatable; default bot:bot-password)")
+    parser.add_argument("--advertise", default=None, metavar="HOST:PORT",
+                        help="address CSDS hands out (default the bound address)")
+    parser.add_argument("--trace", default=None, metavar="FILE", help="write a JSON-lines frame trace")
+    args = parser.parse_args(argv)
+    for item in args.user:
+        if ":" not in item or not item.split(":", 1)[0]:
+            parser.error(f"--user {item!r}: use NAME:PASSWORD")
+    return args
+
+
+async def _run(args: argparse.Namespace) -> None:
+    users = dict(u.split(":", 1) for u in args.user) if args.user else None
+    trace_file = open(args.trace, "a", encoding="utf-8") if args.trace else None
+
+    def trace(direction: str, connection: str, payload: Any) -> None:
+        assert trace_file is not None
+        trace_file.write(json.dumps({"direction": direction, "connection": connection, "payload": payload},
+                                    ensure_ascii=False) + "\n")
+        trace_file.flush()
+
+    emu = Emulator(args.host, args.port, args.account, users, args.advertise, trace if trace_file else None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):     # e.g. Windows
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+    try:
+        async with emu:
+            print(f"lpweb emulator ready at {emu.url} (account {emu.account_id})", flush=True)
+            await stop.wait()
+    finally:
+        if trace_file is not None:
+            trace_file.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"lpweb emulator: {exc}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
