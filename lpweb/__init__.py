@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from . import errors
+from .builders import (create_client_properties, create_customer_info_sde, create_jwt_claims_set,
+                       create_personal_info_sde)
 from ._version import __version__
 from .enums import *  # noqa: F403 - the enums are part of the top-level API (API-01)
 from .enums import __all__ as _enum_names
@@ -36,7 +38,8 @@ __all__ = [
     "__version__", "create_connection", "Connection", "Conversation", "Dialog", "Message", "Participant",
     "Skill", "ConversationSubscription", "default_token_store", "default_transport", "errors", "LPError",
     "UsageError", "InvalidState", "ConversationClosed", "ProtocolError", "RequestFailed", "RequestTimeout",
-    "TransportError", "ConnectionLost", "AuthError", *_enum_names,
+    "TransportError", "ConnectionLost", "AuthError", "create_client_properties", "create_customer_info_sde",
+    "create_personal_info_sde", "create_jwt_claims_set", *_enum_names,
 ]
 
 

@@ -13,13 +13,15 @@ schedules a ``tick`` for the next one on the event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from ..auth import agent as agent_auth
-from ..auth.consumer import anonymous_signup, jwt_subject
+from ..auth import consumer as consumer_auth
+from ..auth.consumer import jwt_claims, jwt_subject
 from ..endpoints import Endpoints, discover
-from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AgentState, ConnectionState
+from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AgentState, AuthType, ConnectionState
 from ..errors import (AuthError, ConnectionLost, ConversationNotInCache, HttpError, InvalidState, LPError,
                       ProtocolError, RequestFailed, TransportError, UsageError)
 from ..options import ConnectionOptions
@@ -51,6 +53,7 @@ class Connection(EventEmitter):
         self.options = options
         self.state = ConnectionState.INITIAL
         self.user_id = ""
+        self.auth_type = AuthType.NONE
         self.default_subscription: ConversationSubscription | None = None
         self._conversations: dict[str, Conversation] = {}
         self._subscriptions: dict[str, ConversationSubscription] = {}
@@ -171,26 +174,48 @@ class Connection(EventEmitter):
 
     # -- authentication ----------------------------------------------------------------------
     async def _consumer_connect(self) -> None:
+        """Get a consumer JWT (given, stored, or new) and open the socket with it."""
         assert self._transport is not None and self._endpoints is not None
-        stored = self._token is None
+        from_store = False
         if self._token is None:
             self._token = self._token_store.get(self.options.token_store_key)
-        resumed = self._token is not None
+            from_store = self._token is not None
         if self._token is None:
-            self._token = await anonymous_signup(self._transport, self._endpoints)
+            self._token = await self._new_consumer_token()
+        elif self.auth_type == AuthType.NONE:
+            self.auth_type = AuthType.CONSUMER_UNDETERMINED
         try:
             self.user_id = jwt_subject(self._token)
             await self._connect_socket()
         except (AuthError, HttpError, TransportError, RequestFailed) as exc:
             # A stored token the server no longer accepts: forget it and start afresh once.
-            if not (resumed and stored and _is_auth_failure(exc)):
+            if not (from_store and _is_auth_failure(exc)):
                 raise
             self._token_store.delete(self.options.token_store_key)
             await self._teardown_socket()
-            self._token = await anonymous_signup(self._transport, self._endpoints)
+            self._token = await self._new_consumer_token()
             self.user_id = jwt_subject(self._token)
             await self._connect_socket()
         self._token_store.set(self.options.token_store_key, self._token)
+
+    async def _new_consumer_token(self) -> str:
+        """CAUTH-01..03: anonymous signup, or a token through the account's connectors."""
+        assert self._transport is not None and self._endpoints is not None
+        t, ep, opts = self._transport, self._endpoints, self.options
+        if opts.use_authenticated_connection:
+            assert opts.jwt is not None
+            issuer = jwt_claims(opts.jwt).get("iss")
+            connector = await consumer_auth.find_connector(t, ep, consumer_auth.AUTHENTICATED_CONNECTOR,
+                                                           issuer if isinstance(issuer, str) else None)
+            self.auth_type = AuthType.CONSUMER_AUTHENTICATED
+            return await consumer_auth.authenticate_with_connector(t, ep, connector, opts.jwt)
+        if opts.use_unauthenticated_connection:
+            connector = await consumer_auth.find_connector(t, ep, consumer_auth.UNAUTHENTICATED_CONNECTOR)
+            external = await consumer_auth.unauth_external_token(t, ep)
+            self.auth_type = AuthType.CONSUMER_UNAUTHENTICATED
+            return await consumer_auth.authenticate_with_connector(t, ep, connector, external)
+        self.auth_type = AuthType.CONSUMER_ANONYMOUS
+        return await consumer_auth.anonymous_signup(t, ep)
 
     async def _brand_login(self) -> None:
         assert self._transport is not None and self._endpoints is not None
@@ -211,6 +236,7 @@ class Connection(EventEmitter):
         else:
             raise UsageError("token_maintainer connections are not supported yet")
         self.user_id = self._session.user_pid or self._session.old_id
+        self.auth_type = AuthType.BRAND_AUTHENTICATED
 
     async def get_token(self) -> str | None:
         """The consumer JWT, or the brand bearer (CONN-11)."""
@@ -231,6 +257,7 @@ class Connection(EventEmitter):
             url = self._endpoints.ws_url("asyncMessagingEnt", f"/ws_api/account/{acc}/messaging/consumer?v=3")
             if self._transport.websocket_headers:
                 headers["Authorization"] = f"jwt {self._token}"
+                headers["Client-Properties"] = json.dumps({"type": ".ClientProperties", **self._client_properties()})
         ws = await self._transport.connect_websocket(url, headers)
         self._ws = ws
         self._protocol = ProtocolConnection(self._ids, default_timeout=self.options.response_timeout / 1000)
