@@ -342,6 +342,15 @@ class Connection(EventEmitter):
         return await self.request(request["type"], request.get("body"), headers=request.get("headers"),
                                   metadata=request.get("metadata"))
 
+    async def _http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
+                    body: bytes | None = None, on_upload: Any = None, on_download: Any = None) -> Any:
+        """An HTTP call on this connection's transport (file storage, REST helpers)."""
+        if self._transport is None or self._endpoints is None:
+            raise InvalidState(f"the connection is {self.state}; call open() first")
+        return await self._transport.http(method, url, headers=headers, body=body,
+                                          timeout=self.options.response_timeout / 1000 * 3,
+                                          on_upload=on_upload, on_download=on_download)
+
     def _schedule_tick(self) -> None:
         protocol = self._protocol
         if self._tick_handle is not None:

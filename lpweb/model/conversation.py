@@ -114,6 +114,17 @@ class Conversation(EventEmitter):
         """Publish a typing state (COMPOSING, ACTIVE, ...)."""
         await self._require_open_dialog().publish({"type": "ChatStateEvent", "chatState": str(chat_state)})
 
+    async def upload_file(self, data: Any, caption: str | None = None, *, file_type: str | None = None,
+                          progress: Any = None) -> dict[str, Any]:
+        """Upload a file (bytes, a path, or in the browser a File/Blob/ArrayBuffer) and share
+        it (CONV-13, FILE-02..05). ``progress(sent, total)`` reports the upload.
+
+        Raises :class:`~lpweb.errors.UsageError` for empty, oversize (> 3 MB) or
+        unsupported files before anything is sent."""
+        from ..files import upload_file
+
+        return await upload_file(self, data, caption, file_type=file_type, progress=progress)
+
     def _require_open_dialog(self) -> Dialog:
         self._ensure_open()
         dialog = self.open_dialog

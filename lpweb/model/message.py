@@ -51,6 +51,13 @@ class Message:
     def sent_by_current_user(self) -> bool:
         return self.participant.matches(self.dialog.conversation.connection.user_id)
 
+    async def download_file(self, *, progress: Any = None) -> Any:
+        """Fetch the attached file: a :class:`~lpweb.files.DownloadedFile` with ``data``
+        (bytes) and ``filename`` (MSG-07, FILE-06)."""
+        from ..files import download_file
+
+        return await download_file(self, progress=progress)
+
     async def accept(self) -> None:
         """Publish ACCEPT for this message (MSG-03)."""
         await self.dialog.publish_status(DeliveryStatus.ACCEPT, [self.sequence])

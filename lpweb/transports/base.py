@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Optional, Protocol, runtime_checkable
 
 from ..errors import HttpError, TransportError
 
-__all__ = ["WebSocket", "Transport", "TokenStore", "HttpResponse", "TransportClosed", "MemoryTokenStore"]
+__all__ = ["WebSocket", "Transport", "TokenStore", "HttpResponse", "TransportClosed", "MemoryTokenStore",
+           "ProgressFn"]
+
+#: ``progress(done_bytes, total_bytes)``; total is ``None`` when unknown.
+ProgressFn = Callable[[int, Optional[int]], None]
 
 
 class TransportClosed(TransportError):
@@ -82,8 +86,12 @@ class Transport(Protocol):
         ...
 
     async def http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                   body: bytes | None = None, timeout: float | None = None) -> HttpResponse:
-        """Make one HTTP request. Any status is returned; only I/O failures raise."""
+                   body: bytes | None = None, timeout: float | None = None,
+                   on_upload: ProgressFn | None = None, on_download: ProgressFn | None = None) -> HttpResponse:
+        """Make one HTTP request. Any status is returned; only I/O failures raise.
+
+        ``on_upload(sent, total)`` and ``on_download(received, total_or_None)`` report
+        progress of the request and response bodies when given."""
         ...
 
     async def aclose(self) -> None: ...

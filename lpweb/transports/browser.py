@@ -17,7 +17,7 @@ import asyncio
 from typing import Any, Mapping
 
 from ..errors import TransportError, redact
-from .base import HttpResponse, TransportClosed
+from .base import HttpResponse, ProgressFn, TransportClosed
 
 __all__ = ["BrowserTransport", "BrowserWebSocket", "LocalStorageTokenStore"]
 
@@ -111,7 +111,10 @@ class BrowserTransport:
         return ws
 
     async def http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                   body: bytes | None = None, timeout: float | None = None) -> HttpResponse:
+                   body: bytes | None = None, timeout: float | None = None,
+                   on_upload: ProgressFn | None = None, on_download: ProgressFn | None = None) -> HttpResponse:
+        if on_upload is not None and body is not None:
+            return await _xhr(method, url, headers or {}, body, timeout, on_upload, on_download)
         import js
         from pyodide.ffi import to_js
 
@@ -123,7 +126,7 @@ class BrowserTransport:
         try:
             fetch = js.fetch(url, to_js(options, dict_converter=js.Object.fromEntries))
             resp = await asyncio.wait_for(fetch, timeout) if timeout else await fetch
-            buffer = await resp.arrayBuffer()
+            content = await _read_body(resp, on_download)
         except asyncio.TimeoutError:
             controller.abort()
             raise TransportError(f"{method} {redact(url)} timed out") from None
@@ -132,12 +135,95 @@ class BrowserTransport:
             raise
         except Exception as exc:  # JsException: network error, CORS refusal, ...
             raise TransportError(f"{method} {redact(url)} failed: {exc}") from None
-        content = bytes(js.Uint8Array.new(buffer).to_py())
         resp_headers = {str(k).lower(): str(v) for k, v in resp.headers.entries()}
         return HttpResponse(int(resp.status), resp_headers, content, url)
 
     async def aclose(self) -> None:
         pass
+
+
+async def _read_body(resp: Any, on_download: ProgressFn | None) -> bytes:
+    """The response body; streamed through its reader when progress is wanted."""
+    import js
+
+    if on_download is None or resp.body is None:
+        return bytes(js.Uint8Array.new(await resp.arrayBuffer()).to_py())
+    length = resp.headers.get("content-length")
+    total = int(length) if length and str(length).isdigit() else None
+    reader = resp.body.getReader()
+    received = bytearray()
+    while True:
+        chunk = await reader.read()
+        if chunk.done:
+            break
+        received += bytes(chunk.value.to_py())
+        on_download(len(received), total)
+    return bytes(received)
+
+
+async def _xhr(method: str, url: str, headers: Mapping[str, str], body: bytes, timeout: float | None,
+               on_upload: ProgressFn, on_download: ProgressFn | None) -> HttpResponse:
+    """An upload through XMLHttpRequest, the one browser API that reports upload progress."""
+    import js
+    from pyodide.ffi import create_proxy, to_js
+
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    xhr = js.XMLHttpRequest.new()
+    xhr.open(method, url)
+    xhr.responseType = "arraybuffer"
+    if timeout:
+        xhr.timeout = int(timeout * 1000)
+    for name, value in headers.items():
+        xhr.setRequestHeader(name, value)
+
+    def settle(error: str | None) -> None:
+        if not done.done():
+            done.set_exception(TransportError(error)) if error else done.set_result(None)
+
+    proxies = {
+        "upload": create_proxy(lambda e: on_upload(int(e.loaded), int(e.total) if e.lengthComputable else None)),
+        "download": create_proxy(lambda e: on_download and on_download(
+            int(e.loaded), int(e.total) if e.lengthComputable else None)),
+        "load": create_proxy(lambda e: settle(None)),
+        "error": create_proxy(lambda e: settle(f"{method} {redact(url)} failed")),
+        "timeout": create_proxy(lambda e: settle(f"{method} {redact(url)} timed out")),
+    }
+    xhr.upload.addEventListener("progress", proxies["upload"])
+    xhr.addEventListener("progress", proxies["download"])
+    for name in ("load", "error", "timeout"):
+        xhr.addEventListener(name, proxies[name])
+    try:
+        xhr.send(js.Uint8Array.new(to_js(body)))
+        await done
+    except asyncio.CancelledError:
+        xhr.abort()
+        raise
+    finally:
+        xhr.upload.removeEventListener("progress", proxies["upload"])
+        xhr.removeEventListener("progress", proxies["download"])
+        for name in ("load", "error", "timeout"):
+            xhr.removeEventListener(name, proxies[name])
+        for proxy in proxies.values():
+            proxy.destroy()
+    content = bytes(js.Uint8Array.new(xhr.response).to_py()) if xhr.response else b""
+    resp_headers = {}
+    for line in str(xhr.getAllResponseHeaders()).splitlines():
+        name, _, value = line.partition(":")
+        if name:
+            resp_headers[name.strip().lower()] = value.strip()
+    return HttpResponse(int(xhr.status), resp_headers, content, url)
+
+
+async def js_to_bytes(data: Any) -> tuple[bytes, str | None]:
+    """Bytes and file name from a JS ``File``, ``Blob``, ``ArrayBuffer`` or typed array (B-08)."""
+    import js
+
+    name = getattr(data, "name", None)
+    if hasattr(data, "arrayBuffer"):            # Blob or File
+        data = await data.arrayBuffer()
+    if hasattr(data, "byteLength"):             # ArrayBuffer or a typed array view
+        return bytes(js.Uint8Array.new(data).to_py()), str(name) if name else None
+    raise TransportError("upload_file takes bytes, or a JS File, Blob, ArrayBuffer or Uint8Array")
 
 
 class LocalStorageTokenStore:

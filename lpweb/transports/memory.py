@@ -12,7 +12,7 @@ import asyncio
 from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from .base import HttpResponse, TransportClosed
+from .base import HttpResponse, ProgressFn, TransportClosed
 
 __all__ = ["MemoryServer", "MemorySession", "MemoryTransport", "MemoryWebSocket"]
 
@@ -85,10 +85,15 @@ class MemoryTransport:
         return ws
 
     async def http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                   body: bytes | None = None, timeout: float | None = None) -> HttpResponse:
+                   body: bytes | None = None, timeout: float | None = None,
+                   on_upload: ProgressFn | None = None, on_download: ProgressFn | None = None) -> HttpResponse:
         parts = urlsplit(url)
+        if on_upload is not None and body:
+            on_upload(len(body), len(body))
         status, resp_headers, content = self.server.handle_http(
             method, parts.path, dict(parse_qsl(parts.query)), dict(headers or {}), body or b"")
+        if on_download is not None:
+            on_download(len(content), len(content))
         return HttpResponse(status, {k.lower(): v for k, v in resp_headers.items()}, content, url)
 
     async def aclose(self) -> None:

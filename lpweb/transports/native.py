@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import HttpError, TransportError, UsageError, redact
-from .base import HttpResponse, TransportClosed
+from .base import HttpResponse, ProgressFn, TransportClosed
 
 __all__ = ["NativeTransport", "NativeWebSocket", "FileTokenStore"]
 
@@ -112,21 +112,39 @@ class NativeTransport:
         return self._client
 
     async def http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                   body: bytes | None = None, timeout: float | None = None) -> HttpResponse:
+                   body: bytes | None = None, timeout: float | None = None,
+                   on_upload: ProgressFn | None = None, on_download: ProgressFn | None = None) -> HttpResponse:
         httpx = self._httpx
+        send_headers = dict(headers or {})
+        content: Any = body
+        if body is not None and on_upload is not None:
+            send_headers["Content-Length"] = str(len(body))  # keeps the upload un-chunked
+            content = _chunks(body, on_upload)
         try:
-            resp = await self._http_client().request(
-                method, url, headers=dict(headers or {}), content=body,
-                timeout=timeout if timeout is not None else 30.0)
+            async with self._http_client().stream(method, url, headers=send_headers, content=content,
+                                                  timeout=timeout if timeout is not None else 30.0) as resp:
+                total = resp.headers.get("content-length")
+                total_bytes = int(total) if total and total.isdigit() else None
+                received = bytearray()
+                async for chunk in resp.aiter_bytes():
+                    received += chunk
+                    if on_download is not None:
+                        on_download(len(received), total_bytes)
         except httpx.HTTPError as exc:
             raise TransportError(f"{method} {redact(url)} failed: {type(exc).__name__}: {exc}") from None
-        return HttpResponse(resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
-                            resp.content, url)
+        return HttpResponse(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, bytes(received), url)
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+async def _chunks(body: bytes, progress: ProgressFn, size: int = 64 * 1024) -> Any:
+    total = len(body)
+    for start in range(0, total, size):
+        yield body[start:start + size]
+        progress(min(start + size, total), total)
 
 
 class FileTokenStore:
