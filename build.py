@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""lpweb's one build entry point. Standard library only; run it with any Python 3.11+.
+
+    python build.py setup          # .venv + dependencies, Debian chromium, vendored Pyodide/PyScript
+    python build.py wheel          # dist/lpweb-<version>-py3-none-any.whl
+    python build.py web            # dist/site/: the static site (runtimes, wheel, demo page)
+    python build.py demo           # emulator + static server + demo bot; prints the URL to open
+    python build.py demo --check   # the same, but drives the page in headless Chromium and exits 0/1
+    python build.py test           # pytest tests/ (native), then pytest e2e/ (Playwright)
+    python build.py bench          # python bench/run.py, once benchmarks exist
+
+Every step is idempotent and keeps a stamp (in ``.build-stamps/``, ``.venv/`` or next to
+what it produced), so a second run with nothing changed takes well under a second.
+
+The Python side lives in a virtualenv at ``.venv/`` (created by ``setup``). Whatever
+interpreter you start this script with, it re-executes itself inside ``.venv`` after
+creating or updating it, so ``python build.py <cmd>`` is all anyone types. Use
+``.venv/bin/python`` (or activate ``.venv``) to run pytest or the emulator by hand.
+
+Environment: ``LPWEB_CHROMIUM`` overrides the browser binary (default /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+if sys.version_info < (3, 11, 4):  # tarfile's filter="data" arrived in 3.11.4
+    sys.exit(f"build.py needs Python 3.11.4 or newer (this is {sys.version.split()[0]})")
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PY = VENV / "bin" / "python"
+STAMPS = ROOT / ".build-stamps"
+DIST = ROOT / "dist"
+SITE = DIST / "site"
+VENDOR = ROOT / "web" / "vendor"
+EXTRAS = "native,emulator,test"
+# Build tooling installed next to the extras: a setuptools new enough to build wheels
+# without the `wheel` package, so `wheel` can build with --no-build-isolation (fast, offline).
+BUILD_TOOLS = ["setuptools>=70.1", "wheel"]
+CHROMIUM = Path(os.environ.get("LPWEB_CHROMIUM", "/usr/bin/chromium"))
+
+# npm spec and npm `dist.integrity` of each vendored runtime (browser.md section 4).
+# Bump both together; read the integrity with `npm view <spec> dist.integrity`.
+PINS = {
+    "pyodide": ("pyodide@314.0.7",
+                "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A=="),
+    "pyscript": ("@pyscript/core@0.7.31",
+                 "sha512-GqM1aonc1N4RTkNZ1zJ8jJk8+i2cqeztZslPsAiQtn+wHHkUX9Z1FgIg4HjCvhBylB68UKmbTVTzOobpgPIMVQ=="),
+}
+# The only files of the pyodide package a browser needs (the lock is handled separately).
+PYODIDE_RUNTIME = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def log(msg: str) -> None:
+    print(f"[build] {msg}", flush=True)
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    log("$ " + " ".join(str(c) for c in cmd))
+    return subprocess.run([str(c) for c in cmd], check=True, cwd=kw.pop("cwd", ROOT), **kw)
+
+
+def run_quiet(cmd: list[str]) -> None:
+    """Run a chatty tool (pip, setuptools); show its output only when it fails."""
+    log("$ " + " ".join(str(c) for c in cmd))
+    res = subprocess.run([str(c) for c in cmd], cwd=ROOT, capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.stderr.write(res.stdout + res.stderr)
+        raise subprocess.CalledProcessError(res.returncode, cmd)
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def tree_digest(*roots: Path) -> str:
+    """Hash of the names and contents of every file under ``roots`` (caches excluded)."""
+    h = hashlib.sha256()
+    for root in roots:
+        files = [root] if root.is_file() else sorted(
+            p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        for p in files:
+            h.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def stamp_ok(name: str, value: str) -> bool:
+    path = STAMPS / name
+    return path.exists() and path.read_text() == value
+
+
+def write_stamp(name: str, value: str) -> None:
+    STAMPS.mkdir(exist_ok=True)
+    (STAMPS / name).write_text(value)
+
+
+def call(cmd: list) -> int:
+    """Run a long-lived child (demo, pytest) in the foreground and return its exit code.
+
+    Ctrl-C reaches the child too (same process group); wait for it to shut down cleanly
+    instead of killing it, which is what subprocess.call would do.
+    """
+    log("$ " + " ".join(str(c) for c in cmd))
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+def sri(path: Path) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def version() -> str:
+    text = (ROOT / "lpweb" / "_version.py").read_text()
+    m = re.search(r"""__version__\s*=\s*["']([^"']+)["']""", text)
+    if not m:
+        sys.exit("cannot read __version__ from lpweb/_version.py")
+    return m.group(1)
+
+
+def wheel_path() -> Path:
+    return DIST / f"lpweb-{version()}-py3-none-any.whl"
+
+
+# --------------------------------------------------------------------------- setup
+
+def ensure_venv() -> None:
+    """Create .venv and install lpweb (editable) with its extras; skipped when pyproject is unchanged."""
+    if not VENV_PY.exists():
+        log(f"creating virtualenv {VENV.relative_to(ROOT)}/")
+        run([sys.executable, "-m", "venv", VENV])
+    # The stamp lives inside the venv, so deleting .venv always means a fresh install.
+    stamp = VENV / ".lpweb-installed"
+    key = digest((ROOT / "pyproject.toml").read_bytes(), EXTRAS, *BUILD_TOOLS, str(VENV_PY.resolve()))
+    if stamp.exists() and stamp.read_text() == key:
+        return
+    run_quiet([VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip"])
+    run_quiet([VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+               "-e", f".[{EXTRAS}]", *BUILD_TOOLS])
+    ensure_pyodide_lock_tool()
+    stamp.write_text(key)
+
+
+def ensure_pyodide_lock_tool() -> None:
+    """pyodide-lock (the lock-file library behind pyodide-build) lists our wheel in a pyodide-lock.json.
+
+    It is optional: without it the site ships Pyodide's lock unchanged and pages load
+    lpweb by URL or through PyScript "files" (which is what the demo does anyway).
+    pyodide-build's `build`/`venv` commands are not used: they download a cross-build
+    environment from GitHub, which is neither on PyPI nor on npm (browser.md 10.2).
+    """
+    try:
+        run_quiet([VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                   "pyodide-lock>=0.1.2", "pkginfo", "packaging"])
+    except subprocess.CalledProcessError:
+        log("warning: could not install pyodide-lock; the site will ship Pyodide's lock unchanged")
+
+
+def ensure_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    cmd = "apt-get update && apt-get install -y chromium"
+    if os.geteuid() != 0:
+        sys.exit(f"[build] {CHROMIUM} is missing. Install Debian's chromium as root:\n\n"
+                 f"    sudo sh -c '{cmd}'\n\n(or point LPWEB_CHROMIUM at a Chromium binary)")
+    log(f"{CHROMIUM} is missing: installing Debian's chromium (a few minutes)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update"], env=env)
+    run(["apt-get", "install", "-y", "chromium"], env=env)
+
+
+def vendor(name: str) -> None:
+    """npm pack a pinned runtime into web/vendor/<name>/, checking its sha512 (browser.md section 4)."""
+    spec, integrity = PINS[name]
+    dest = VENDOR / name
+    stamp = dest / ".vendored"
+    if stamp.exists() and stamp.read_text() == f"{spec} {integrity}":
+        return
+    cache = VENDOR / "tgz"
+    cache.mkdir(parents=True, exist_ok=True)
+    # npm's tarball name for "@scope/pkg@1.2.3" is "scope-pkg-1.2.3.tgz"
+    tgz = cache / (spec.lstrip("@").replace("/", "-").replace("@", "-") + ".tgz")
+    if not (tgz.exists() and sri(tgz) == integrity):
+        if not shutil.which("npm"):
+            sys.exit("[build] npm is needed once to fetch Pyodide and PyScript (apt-get install -y npm)")
+        cmd = ["npm", "pack", spec, "--pack-destination", str(cache)]
+        log("$ " + " ".join(cmd))
+        res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if res.returncode != 0 or not res.stdout.strip():
+            sys.exit(f"{res.stderr}[build] `npm pack {spec}` failed (exit code {res.returncode}); "
+                     "it needs the npm registry once")
+        tgz = cache / res.stdout.strip().splitlines()[-1]  # npm prints the tarball's file name
+    got = sri(tgz)
+    if got != integrity:
+        tgz.unlink()
+        sys.exit(f"[build] integrity mismatch for {spec}:\n  expected {integrity}\n  got      {got}")
+    shutil.rmtree(dest, ignore_errors=True)
+    with tarfile.open(tgz) as tar:  # npm tarballs keep everything under package/
+        members = [m for m in tar.getmembers() if m.name.startswith("package/")]
+        for m in members:
+            m.name = m.name.removeprefix("package/")
+        tar.extractall(dest, members=members, filter="data")
+    stamp.write_text(f"{spec} {integrity}")
+    log(f"vendored {spec} into {dest.relative_to(ROOT)}/ (sha512 verified)")
+    if name == "pyodide":
+        info = json.loads((dest / "pyodide-lock.json").read_text())["info"]
+        log(f"{spec} bundles CPython {info.get('python')} "
+            f"(platform {info.get('platform')}, ABI {info.get('abi_version')})")
+
+
+def cmd_setup(args: argparse.Namespace | None = None) -> None:
+    ensure_venv()
+    ensure_chromium()
+    for name in PINS:
+        vendor(name)
+
+
+# --------------------------------------------------------------------------- wheel
+
+def cmd_wheel(args: argparse.Namespace | None = None) -> Path:
+    cmd_setup()
+    whl = wheel_path()
+    key = digest(tree_digest(ROOT / "lpweb", ROOT / "pyproject.toml", ROOT / "README.md"), whl.name)
+    if whl.exists() and stamp_ok("wheel", key):
+        return whl
+    DIST.mkdir(exist_ok=True)
+    for old in DIST.glob("lpweb-*.whl"):
+        old.unlink()
+    run_quiet([VENV_PY, "-m", "pip", "wheel", "--disable-pip-version-check", "-q", "--no-deps",
+               "--no-build-isolation", "-w", DIST, "."])
+    if not whl.exists():
+        sys.exit(f"[build] expected {whl.relative_to(ROOT)} after pip wheel; got "
+                 f"{[p.name for p in DIST.glob('*.whl')]}")
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' scratch folder
+    write_stamp("wheel", key)
+    log(f"built {whl.relative_to(ROOT)} ({whl.stat().st_size:,} bytes)")
+    return whl
+
+
+# --------------------------------------------------------------------------- web
+
+def sync_file(src: Path, dst: Path) -> bool:
+    """Copy src to dst unless an identical copy (same size and mtime) is already there."""
+    if dst.exists():
+        s, d = src.stat(), dst.stat()
+        if s.st_size == d.st_size and s.st_mtime_ns == d.st_mtime_ns:
+            return False
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+    return True
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    if path.exists() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return True
+
+
+def lock_with_wheel(whl: Path, out: Path) -> bool:
+    """Write a copy of Pyodide's lock that also lists lpweb, so ``pyodide.loadPackage("lpweb")`` works.
+
+    Uses pyodide-lock's API offline, inside the venv (this script may run elsewhere, so
+    it goes through a subprocess). Only the new entry is produced by pyodide-lock and
+    merged into the raw JSON: its pydantic model forbids fields it does not know, and
+    a newer Pyodide may add some. The entry's file_name is relative to the lock's folder
+    (/vendor/pyodide/), pointing at /wheels/. Returns False when pyodide-lock is missing.
+    """
+    src = VENDOR / "pyodide" / "pyodide-lock.json"
+    script = r"""
+import json, sys
+from pathlib import Path
+from pyodide_lock import PyodideLockSpec
+from pyodide_lock.utils import add_wheels_to_spec
+lock = json.loads(Path(sys.argv[1]).read_text())
+whl = Path(sys.argv[2]).resolve()
+# Pyodide 314's lock has no info.version, which pyodide-lock 0.1.2 requires: take it
+# from package.json (only the new entry is kept, so this does not leak into the output).
+pkg = json.loads((Path(sys.argv[1]).parent / "package.json").read_text())
+empty = PyodideLockSpec(info={"version": pkg["version"], **lock["info"]}, packages={})
+spec = add_wheels_to_spec(empty, [whl], base_path=whl.parent, base_url="../../wheels/")
+for name, entry in spec.model_dump()["packages"].items():
+    lock["packages"][name] = entry
+Path(sys.argv[3]).write_text(json.dumps(lock, sort_keys=True))
+print(json.dumps(spec.model_dump()["packages"]))
+"""
+    probe = subprocess.run([VENV_PY, "-c", "import pyodide_lock, pkginfo"], capture_output=True)
+    if probe.returncode != 0:
+        return False
+    out.parent.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run([VENV_PY, "-c", script, src, whl, out], capture_output=True, text=True)
+    if res.returncode != 0:
+        log("warning: pyodide-lock could not add the wheel; shipping Pyodide's lock unchanged:\n"
+            + res.stderr.strip().splitlines()[-1])
+        return False
+    return True
+
+
+def cmd_web(args: argparse.Namespace | None = None) -> None:
+    whl = cmd_wheel()
+    t0 = time.monotonic()
+    plan: dict[Path, Path] = {}  # destination -> source
+    web = ROOT / "web"
+    for p in web.rglob("*"):
+        if p.is_file() and VENDOR not in p.parents:
+            plan[SITE / p.relative_to(web)] = p
+    plan[SITE / "index.html"] = ROOT / "demo" / "index.html"
+    pyodide = VENDOR / "pyodide"
+    for name in PYODIDE_RUNTIME:
+        plan[SITE / "vendor" / "pyodide" / name] = pyodide / name
+    pyscript_dist = VENDOR / "pyscript" / "dist"
+    for p in pyscript_dist.rglob("*"):
+        if p.is_file() and p.suffix != ".map":
+            plan[SITE / "vendor" / "pyscript" / "dist" / p.relative_to(pyscript_dist)] = p
+    plan[SITE / "wheels" / whl.name] = whl
+
+    copied = sum(sync_file(src, dst) for dst, src in plan.items())
+
+    generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json"}
+    config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {f"./wheels/{whl.name}": "./*"}}
+    copied += write_if_changed(SITE / "pyscript.json", json.dumps(config, indent=2) + "\n")
+
+    lock_out = SITE / "vendor" / "pyodide" / "pyodide-lock.json"
+    lock_key = digest(sri(whl), (pyodide / "pyodide-lock.json").read_bytes())
+    if not (lock_out.exists() and stamp_ok("lock", lock_key)):
+        if lock_with_wheel(whl, lock_out):
+            log("pyodide-lock.json in the site lists lpweb (loadPackage('lpweb') works by name)")
+            write_stamp("lock", lock_key)
+        else:
+            shutil.copy2(pyodide / "pyodide-lock.json", lock_out)
+            (STAMPS / "lock").unlink(missing_ok=True)
+        copied += 1
+
+    # Remove anything in the site that the plan no longer contains (an older wheel, say).
+    keep = set(plan) | generated
+    removed = 0
+    for p in sorted(SITE.rglob("*"), reverse=True):
+        if p.is_file() and p not in keep:
+            p.unlink()
+            removed += 1
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+    size = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
+    log(f"site {SITE.relative_to(ROOT)}/: {len(keep)} files, {size / 1e6:.1f} MB "
+        f"({copied} updated, {removed} removed, {time.monotonic() - t0:.2f} s)")
+
+
+# --------------------------------------------------------------------------- demo, test, bench
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    cmd_web()
+    sys.exit(call([VENV_PY, ROOT / "demo" / "run.py", *(["--check"] if args.check else []), *args.extra]))
+
+
+def pytest_run(label: str, path: str, extra: list[str]) -> tuple[bool, str]:
+    t0 = time.monotonic()
+    rc = call([VENV_PY, "-m", "pytest", path, *extra])
+    took = f"{time.monotonic() - t0:.1f} s"
+    if rc == 0:
+        return True, f"{label} passed ({took})"
+    if rc == 5:
+        return False, f"{label} FAILED: no tests were collected in {path} (pytest exit code 5)"
+    return False, f"{label} FAILED (pytest exit code {rc}, {took})"
+
+
+def cmd_test(args: argparse.Namespace) -> None:
+    cmd_web()
+    # Two invocations: pytest-playwright leaves an event loop running in the main
+    # thread, which breaks asyncio tests that run after it in the same process
+    # (browser.md 10.1).
+    results = [pytest_run("native tests/", "tests", args.extra),
+               pytest_run("browser e2e/", "e2e", args.extra)]
+    ok = all(r[0] for r in results)
+    print(f"\n[build] test summary: {'; '.join(r[1] for r in results)} -> {'OK' if ok else 'FAILED'}",
+          flush=True)
+    sys.exit(0 if ok else 1)
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    bench = ROOT / "bench" / "run.py"
+    if not bench.exists():
+        log("no benchmarks yet (bench/run.py does not exist; a later issue adds it)")
+        return
+    cmd_web()
+    sys.exit(call([VENV_PY, bench, *args.extra]))
+
+
+# --------------------------------------------------------------------------- main
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python build.py", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 1)[1])
+    sub = parser.add_subparsers(dest="cmd", required=True, metavar="{setup,wheel,web,demo,test,bench}")
+    sub.add_parser("setup", help=".venv, chromium, vendored Pyodide and PyScript")
+    sub.add_parser("wheel", help="build dist/lpweb-<version>-py3-none-any.whl")
+    sub.add_parser("web", help="assemble dist/site/")
+    p = sub.add_parser("demo", help="run the demo (emulator, static server, bot); "
+                                     "other arguments go to demo/run.py (--port, --emulator-port)")
+    p.add_argument("--check", action="store_true", help="drive the page in headless Chromium, exit 0/1")
+    sub.add_parser("test", help="pytest tests/ then pytest e2e/; other arguments go to both pytest runs")
+    sub.add_parser("bench", help="run bench/run.py if present; other arguments go to it")
+    args, extra = parser.parse_known_args()
+    if extra and args.cmd not in ("demo", "test", "bench"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra[1:] if extra[:1] == ["--"] else extra
+
+    if not in_venv():
+        # Create/update .venv with this interpreter, then continue inside it.
+        ensure_venv()
+        os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+    t0 = time.monotonic()
+    {"setup": cmd_setup, "wheel": cmd_wheel, "web": cmd_web, "demo": cmd_demo,
+     "test": cmd_test, "bench": cmd_bench}[args.cmd](args)
+    log(f"{args.cmd} done in {time.monotonic() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"[build] command failed with exit code {exc.returncode}: "
+                 + " ".join(str(c) for c in exc.cmd))

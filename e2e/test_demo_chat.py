@@ -1,0 +1,91 @@
+"""The demo page end to end: PyScript + lpweb in Chromium <-> emulator <-> native demo bot.
+
+Scenarios (shared/spec/features.md): SCN-01 (consumer quick start: open, create
+conversation, send, 'message' events incl. the echo of one's own message), SCN-02 (brand
+listener bot replying to every consumer message), SCN-06 browser variant (session resume:
+the consumer token survives a reload through localStorage; CAUTH-05, CAUTH-07, OPT-10,
+OPT-16 wait_for_ready). Every test also checks that the page never leaves loopback.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import Page, expect
+
+READY = "document.body.dataset.chatReady === '1' || !!document.body.dataset.chatError"
+TIMEOUT_MS = 60_000
+AGENT = '#messages li[data-role="ASSIGNED_AGENT"], #messages li[data-role="AGENT"]'
+CONSUMER = '#messages li[data-role="CONSUMER"]'
+
+
+def open_chat(page: Page, emulator) -> str:
+    """Open the demo page against the emulator; wait until the chat is ready; return the conversation id."""
+    page.goto(f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}")
+    page.wait_for_function(READY, timeout=TIMEOUT_MS)
+    error = page.evaluate("document.body.dataset.chatError || ''")
+    assert not error, f"the page reported an error: {error}"
+    expect(page.locator("#status")).to_have_attribute("data-state", "ok")
+    conversation_id = page.evaluate("document.body.dataset.conversationId")
+    assert conversation_id
+    return conversation_id
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_role("textbox", name="Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def shown(page: Page) -> list[tuple[str, str, str]]:
+    """(role, sequence, text) of every message element, in page order."""
+    return [(li.get_attribute("data-role"), li.get_attribute("data-sequence"), li.locator(".body").text_content())
+            for li in page.locator("#messages li").all()]
+
+
+def test_chat_with_bot_and_resume_after_reload(page: Page, emulator, outside_traffic):
+    """SCN-01 + SCN-02 + SCN-06 (browser variant; CAUTH-05, CAUTH-07, OPT-10, OPT-16).
+
+    Type a message, see it and the bot's echo; reload: the token kept in localStorage
+    resumes the same consumer, the same conversation is shown with its history (no
+    duplicates), and it still works live.
+    """
+    stamp = int(time.time() * 1000)
+    first = f"hello bot {stamp}"
+    conversation_id = open_chat(page, emulator)
+    expect(page.get_by_role("log")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text(conversation_id)
+
+    send(page, first)
+    expect(page.locator(CONSUMER, has_text=first)).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.locator(AGENT, has_text=first).first).to_be_visible(timeout=TIMEOUT_MS)  # the echo
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("")
+    before = shown(page)
+    assert all(seq and seq != "None" for _, seq, _ in before), before
+
+    page.reload()
+    assert open_chat(page, emulator) == conversation_id, "the reload did not resume the same conversation"
+    expect(page.locator("#status")).to_contain_text(re.compile(r"^Resumed conversation"))
+    expect(page.locator(CONSUMER, has_text=first)).to_have_count(1)
+    expect(page.locator(AGENT, has_text=first).first).to_be_visible(timeout=TIMEOUT_MS)
+    after = shown(page)
+    for item in before:
+        assert item in after, f"{item} missing after the reload: {after}"
+    keys = [(role, seq) for role, seq, _ in after]
+    assert len(keys) == len(set(keys)), f"a message is shown twice: {after}"
+
+    second = f"still there? {stamp}"
+    send(page, second)
+    expect(page.locator(AGENT, has_text=second).first).to_be_visible(timeout=TIMEOUT_MS)
+    assert page.evaluate("document.body.dataset.conversationId") == conversation_id
+    assert outside_traffic == []
+
+
+def test_missing_query_is_reported(page: Page, outside_traffic):
+    """Without ?csds=... the page says what to do in its status line instead of failing silently."""
+    page.goto("/index.html")
+    page.wait_for_function(READY, timeout=TIMEOUT_MS)
+    expect(page.locator("#status")).to_have_attribute("data-state", "error")
+    expect(page.locator("#status")).to_contain_text("csds")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    assert outside_traffic == []
