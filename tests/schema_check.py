@@ -29,7 +29,16 @@ frame is adjusted on a copy before validation (:func:`_tolerate`): participant r
 ``ParticipantsChange``; chat-state changes without ``sequence``/``serverTimestamp`` (§6.3);
 chat state ``BACKGROUND`` and accept status ``ACTION`` (§5.2); ``GetUserProfile`` bodies that
 are an object such as ``{}`` (§5.9; the schema wants the consumer id string); client-property
-``features`` ``QUICK_REPLIES``/``MULTI_DIALOG``/``FILE_SHARING`` (§4.4, used "in practice").
+``features`` ``QUICK_REPLIES``/``MULTI_DIALOG``/``FILE_SHARING`` (§4.4, used "in practice");
+``DialogChange`` conversation fields (§5.6, PCS tutorial; absent from the consumer schema,
+checked as a ``ConversationStateField`` CLOSE); availability ``OCCUPIED`` (§5.8, SDK docs) in
+SetAgentState and AgentStateNotification; survey ``Question``/``Answer`` metadata (§6.3,
+§8; not in ``infra/metadata/Metadata.json``, dropped before validation).
+
+Raw brand routing notifications (``.ams.routing.RoutingTaskNotification``,
+``.ams.routing.AgentStateNotification``) are validated against the ``routing.routingTaskNotification``
+/ ``routing.agentStateNotification`` branches of ``ws/agentNotifications.json`` (:data:`BRAND_NOTIFICATION_ALIASES`);
+the schema's undeclared-but-required ``routingTaskId`` is simply present.
 """
 
 from __future__ import annotations
@@ -60,8 +69,6 @@ UNCHECKED = {
     ".ams.ms.OnlineEventDistribution": "raw brand messaging notification: no published schema",
     "ms.OnlineEventDistribution": "raw brand messaging notification: no published schema",
     ".ams.aam.ExConversationChangeNotification": "raw brand conversation notification: no published schema",
-    ".ams.routing.RoutingTaskNotification": "raw brand routing notification: no published schema",
-    ".ams.routing.AgentStateNotification": "raw brand agent-state notification: no published schema",
     "GetClock": "consumer GetClock: not in ws/consumerRequests.json",
     ".GetClock$Response": "GetClock response: no published schema",
 }
@@ -74,6 +81,14 @@ _ENTRIES = {
     ("brand", "resp"): "ws/agentResponses.json",
     ("brand", "notification"): "ws/agentNotifications.json",
 }
+# Brand notification spellings validated under the schema's (lower-case) name.
+BRAND_NOTIFICATION_ALIASES = {
+    ".ams.routing.RoutingTaskNotification": "routing.routingTaskNotification",
+    "routing.RoutingTaskNotification": "routing.routingTaskNotification",
+    ".ams.routing.AgentStateNotification": "routing.agentStateNotification",
+    "routing.AgentStateNotification": "routing.agentStateNotification",
+}
+_SURVEY_METADATA = {"Question", "Answer"}
 _ENVELOPES = {"infra/req.json", "infra/resp.json", "infra/notification.json"}
 _EXTRA_ROLES = {"AGENT", "CONTROLLER", "READER", "BRAND_BOT"}
 _EXTRA_FEATURES = {"QUICK_REPLIES", "MULTI_DIALOG", "FILE_SHARING"}
@@ -175,16 +190,30 @@ def _tolerate(frame: dict[str, Any]) -> dict[str, Any]:
             header["features"] = [f for f in header["features"] if f not in _EXTRA_FEATURES]
     if not isinstance(body, dict):
         return frame
-    for field in body.get("conversationField") if isinstance(body.get("conversationField"), list) else []:
+    if body.get("availability") == "OCCUPIED":
+        body["availability"] = "AWAY"
+    if isinstance(frame.get("metadata"), list):
+        frame["metadata"] = [m for m in frame["metadata"] if not (isinstance(m, dict) and m.get("type") in _SURVEY_METADATA)]
+    fields = body.get("conversationField")
+    if isinstance(fields, dict):
+        fields = body["conversationField"] = [fields]
+    for i, field in enumerate(fields if isinstance(fields, list) else []):
         if isinstance(field, dict) and field.get("role") in _EXTRA_ROLES:
             field["role"] = "MANAGER"
+        if isinstance(field, dict) and field.get("field") == "DialogChange":
+            fields[i] = {"field": "ConversationStateField", "conversationState": "CLOSE"}
     for change in body.get("changes") or []:
         if not isinstance(change, dict):
             continue
+        if isinstance(change.get("metadata"), list):
+            change["metadata"] = [m for m in change["metadata"]
+                                  if not (isinstance(m, dict) and m.get("type") in _SURVEY_METADATA)]
         event = change.get("event")
         if isinstance(event, dict) and event.get("type") == "ChatStateEvent":
             change.setdefault("sequence", 0)
             change.setdefault("serverTimestamp", 0)
+        if isinstance(change.get("result"), dict) and change["result"].get("availability") == "OCCUPIED":
+            change["result"]["availability"] = "AWAY"
         details = (change.get("result") or {}).get("conversationDetails") if isinstance(change.get("result"), dict) else None
         if isinstance(details, dict) and isinstance(details.get("participants"), list):
             for p in details["participants"]:
@@ -227,7 +256,7 @@ def check_frame(frame: dict[str, Any] | str, side: str | None = None) -> Check:
     elif kind == "resp":
         wanted = ftype.removeprefix(".ams.")
     else:
-        wanted = ftype
+        wanted = BRAND_NOTIFICATION_ALIASES.get(ftype, ftype) if side == "brand" else ftype
     entry = _ENTRIES[(side, kind)]
     branch = next((ref for ref, types in _branches(entry) if wanted in {t.removeprefix(".ams.") for t in types}), None)
     if branch is None:

@@ -1,5 +1,11 @@
 """Command line: ``python -m lpweb.emulator --port N [--host H] [--account ID]
-[--user NAME:PASSWORD ...] [--advertise HOST:PORT] [--trace FILE]``.
+[--user NAME:PASSWORD ...] [--config FILE] [--tls CERT KEY] [--seed N]
+[--advertise HOST:PORT] [--trace FILE]``.
+
+``--config`` reads a TOML or JSON configuration (:mod:`.config`); ``--user`` adds a brand user
+with MANAGER permission on every skill to the default account (the ``--account``, else the
+first configured account, else 1234567). ``--tls`` serves HTTPS/WSS with a PEM certificate
+and key; ``--advertise`` is the host:port CSDS hands out (e.g. a public name behind a proxy).
 
 Runs until SIGINT/SIGTERM. Prints exactly one ready line, e.g.
 ``lpweb emulator ready at http://127.0.0.1:8081 (account 1234567)``. ``--trace FILE``
@@ -15,6 +21,7 @@ import signal
 import sys
 from typing import Any
 
+from .config import ConfigError, cli_user, load_config
 from .server import Emulator
 
 __all__ = ["main", "parse_args"]
@@ -25,16 +32,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      description="Local LivePerson Messaging Platform emulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
-    parser.add_argument("--account", default="1234567", help="account id (default 1234567)")
+    parser.add_argument("--account", default=None, help="default account id (default: first configured, else 1234567)")
     parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
                         help="brand user (repeatable; default bot:bot-password)")
     parser.add_argument("--advertise", default=None, metavar="HOST:PORT",
                         help="address CSDS hands out (default the bound address)")
     parser.add_argument("--trace", default=None, metavar="FILE", help="write a JSON-lines frame trace")
+    parser.add_argument("--config", default=None, metavar="FILE", help="TOML or JSON configuration")
+    parser.add_argument("--tls", nargs=2, default=None, metavar=("CERT", "KEY"), help="serve TLS (PEM files)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the fault-injection randomness")
     args = parser.parse_args(argv)
     for item in args.user:
-        if ":" not in item or not item.split(":", 1)[0]:
-            parser.error(f"--user {item!r}: use NAME:PASSWORD")
+        try:
+            cli_user(item)
+        except ConfigError as exc:
+            parser.error(str(exc))
+    if args.config:
+        try:
+            args.config = load_config(args.config)
+        except (OSError, ValueError) as exc:
+            parser.error(f"--config: {exc}")
     return args
 
 
@@ -48,7 +65,8 @@ async def _run(args: argparse.Namespace) -> None:
                                     ensure_ascii=False) + "\n")
         trace_file.flush()
 
-    emu = Emulator(args.host, args.port, args.account, users, args.advertise, trace if trace_file else None)
+    emu = Emulator(args.host, args.port, args.account, users, args.advertise, trace if trace_file else None,
+                   config=args.config, tls=tuple(args.tls) if args.tls else None, seed=args.seed)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

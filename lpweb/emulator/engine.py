@@ -8,8 +8,14 @@ frame, ``session.closed()`` runs when the socket is gone.
 
 Frames are decoded with :mod:`lpweb.protocol.frames`; request names in any spelling are
 mapped by :func:`lpweb.protocol.requests.canonical_type`. Notifications go out after the
-response of the request that caused them (``Platform.flush``). Conversation-field changes
-are in :mod:`.fields`, notification shapes in :mod:`.views`.
+response of the request that caused them (``Platform.flush``); every outgoing frame passes
+through ``platform.faults``. Conversation-field changes are in :mod:`.fields`, profile and
+file-URL requests in :mod:`.consumer_api`, routing requests in :mod:`.routing_api`,
+notification shapes in :mod:`.views`.
+
+A consumer session remembers the token it authenticated with; when the token expires (on
+the platform scheduler) the socket closes with 4401 / 4407 by token kind
+(``tokens.EXPIRY_CLOSE_CODES``).
 """
 
 from __future__ import annotations
@@ -23,9 +29,13 @@ from typing import Any, Callable, Mapping
 from ..errors import MalformedFrame
 from ..protocol.frames import Request, decode, encode_notification, encode_response, one_or_many
 from ..protocol.requests import canonical_type
-from . import views
-from .fields import Reject, field_action
+from . import consumer_api, routing_api, views
+from .fields import field_action
+from .replies import RESPONSE_TYPES, Reject
+from .replies import Reply as _Reply
+from .replies import ok as _ok
 from .state import BrandUser, Conversation, EventRecord, Participant, Platform, PlatformError
+from .tokens import EXPIRY_CLOSE_CODES
 
 __all__ = ["Session", "HandshakeRejected", "connect", "RESPONSE_TYPES"]
 
@@ -35,20 +45,6 @@ CloseFn = Callable[[int, str], None]
 _CONSUMER_PATH = re.compile(r"^/ws_api/account/([^/]+)/messaging/consumer/?$")
 _BRAND_PATH = re.compile(r"^/ws_api/account/([^/]+)/messaging/brand/([^/]+)/?$")
 _AUTH_HEADER = re.compile(r"^\s*(jwt|bearer)\s+(\S+)\s*$", re.IGNORECASE)
-
-# Response ``type`` strings per request [INF where protocol.md gives none]; clients must not
-# dispatch on them (§4.3). One table so they can be corrected in one place.
-RESPONSE_TYPES = {
-    "string": ".ReqBody$StringResp",
-    "GetClock": ".GetClock$Response",
-    "cm.ConsumerRequestConversation": "cm.RequestConversationResponse",
-    "cqm.SubscribeExConversations": "cqm.SubscribeExConversationsResponse",
-    "ms.SubscribeMessagingEvents": ".ams.GenericSubscribeResponse",
-    "ms.QueryMessages": ".ams.ms.QueryMessages$Response",
-    "ms.PublishEvent": "ms.PublishEventResponse",
-    "up.GetUserProfile": "up.GetUserProfile$Response",
-    ".ams.userprofile.GetUserProfile": ".ams.userprofile.GetUserProfile$Response",
-}
 
 MAX_INITIAL_CONVERSATIONS = 1000
 _ROLE_PRIORITY = ("ASSIGNED_AGENT", "AGENT", "MANAGER", "CONTROLLER", "BRAND_BOT", "READER")
@@ -61,24 +57,12 @@ class HandshakeRejected:
 
 
 @dataclass
-class _Reply:
-    code: int
-    type: str
-    body: Any
-    after: Callable[[], None] | None = None
-
-
-@dataclass
 class _ConvSubscription:
     subscription_id: str
     query: dict[str, Any]
     brand_form: bool
     notification_type: str
     matched: set[str] = field(default_factory=set)
-
-
-def _ok(body: str = "OK", code: int = 200) -> _Reply:
-    return _Reply(code, RESPONSE_TYPES["string"], body)
 
 
 def _string_list(value: Any, name: str) -> list[str] | None:
@@ -94,20 +78,23 @@ def connect(platform: Platform, path: str, query: Mapping[str, str], headers: Ma
             send: SendFn, close: CloseFn, connection_id: str = "") -> "Session | HandshakeRejected":
     """Check a websocket handshake; header names are matched case-insensitively."""
     hdrs = {k.lower(): v for k, v in headers.items()}
+    version = str(query.get("v", ""))
     if m := _CONSUMER_PATH.match(path):
         account_id = m.group(1)
         if platform.account(account_id) is None:
             return HandshakeRejected(401, "unknown account")
-        session = Session(platform, account_id, send, close, connection_id=connection_id)
+        session = Session(platform, account_id, send, close, connection_id=connection_id, version=version)
         session.client_properties = _client_properties_header(hdrs.get("client-properties"))
         auth = hdrs.get("authorization")
         if auth:
             m_auth = _AUTH_HEADER.match(auth)
-            sub = platform.tokens.verify_consumer_jwt(m_auth.group(2), account_id) if m_auth else None
+            token = m_auth.group(2) if m_auth else ""
+            sub = platform.tokens.verify_consumer_jwt(token, account_id) if m_auth else None
             if sub is None:
                 session.auth_error = "invalid consumer token"
+                session.auth_error_code = EXPIRY_CLOSE_CODES[platform.tokens.token_kind(token)]
             else:
-                session.consumer_id = sub
+                session.consumer_id, session.token = sub, token
         return session
     if m := _BRAND_PATH.match(path):
         account_id, bearer = m.groups()
@@ -118,7 +105,9 @@ def connect(platform: Platform, path: str, query: Mapping[str, str], headers: Ma
         user = account.users.get(agent_session.user_name)
         if user is None:
             return HandshakeRejected(401, "unknown user")
-        return Session(platform, account_id, send, close, user=user, connection_id=connection_id)
+        session = Session(platform, account_id, send, close, user=user, connection_id=connection_id, version=version)
+        session.token = bearer
+        return session
     return HandshakeRejected(404, "no websocket endpoint at this path")
 
 
@@ -139,19 +128,26 @@ class Session:
 
     def __init__(self, platform: Platform, account_id: str, send: SendFn, close: CloseFn, *,
                  user: BrandUser | None = None, consumer_id: str | None = None,
-                 connection_id: str = "") -> None:
+                 connection_id: str = "", version: str = "") -> None:
         self.platform = platform
         self.account_id = account_id
         self.user = user
         self.consumer_id = consumer_id
         self.connection_id = connection_id
+        self.version = version                   # the ``v`` query parameter ("2", "2.1", "3")
+        self.token: str | None = None            # consumer JWT or brand bearer
         self.auth_error: str | None = None
+        self.auth_error_code = 4401
         self.client_properties: dict[str, Any] | None = None
         self.conversation_subscriptions: dict[str, _ConvSubscription] = {}
         self.message_subscriptions: set[str] = set()        # dialog ids (consumer)
+        self.routing_subscription: str | None = None         # subscriptionId (brand)
+        self.routing_prefix = ".ams."
+        self.agent_state_subscriptions: dict[str, tuple[str | None, str]] = {}   # id -> (agent, type)
         self._send_fn = send
         self._close_fn = close
         self._open = True
+        self._expiry_timer: Any = None
 
     # ---- lifecycle ----------------------------------------------------------------------
     @property
@@ -162,27 +158,64 @@ class Session:
     def authenticated(self) -> bool:
         return self.brand or self.consumer_id is not None
 
+    @property
+    def suggested_visible(self) -> bool:
+        """v=2.1 (and later) brand sockets see SUGGESTED agents (protocol.md §4.2)."""
+        return _version_at_least(self.version, (2, 1))
+
     def start(self) -> None:
-        """Run once the socket is open: register for notifications, or close 4401."""
+        """Run once the socket is open: register for notifications, or close 4401/4407."""
         if self.auth_error:
-            self.close(4401, self.auth_error)
+            self.close(self.auth_error_code, self.auth_error)
             return
         self.platform.add_listener(self)
+        self._watch_token()
+
+    def _watch_token(self) -> None:
+        """Close the consumer socket when its token expires (4401 authenticated, 4407 unauth)."""
+        if self.brand or self.token is None:
+            return
+        info = self.platform.tokens.consumer_token(self.token, self.account_id)
+        if info is None:
+            return
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+        self._expiry_timer = self.platform.call_later(info.expires_ms - self.platform.clock(), self._token_check)
+
+    def _token_check(self) -> None:
+        if self.token is not None and self.platform.tokens.consumer_token(self.token, self.account_id) is None:
+            self.close(EXPIRY_CLOSE_CODES[self.platform.tokens.token_kind(self.token)], "token expired")
+        else:
+            self._watch_token()
 
     def closed(self) -> None:
         """The socket is gone: drop every subscription."""
         self._open = False
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
         self.platform.remove_listener(self)
         self.conversation_subscriptions.clear()
         self.message_subscriptions.clear()
+        self.routing_subscription = None
 
     def close(self, code: int, reason: str) -> None:
         if self._open:
             self._open = False
+            if self._expiry_timer is not None:
+                self._expiry_timer.cancel()
             self.platform.remove_listener(self)
             self._close_fn(code, reason)
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, notification: bool = False) -> None:
+        """Send one frame through the platform's fault injection."""
+        if self._open:
+            self.platform.faults.outgoing(self, text, notification)
+
+    def notify(self, type_: str, body: Any) -> None:
+        self.send(encode_notification(type_, body), notification=True)
+
+    def deliver(self, text: str) -> None:
+        """Hand one frame to the socket (called by the fault layer)."""
         if self._open:
             self._send_fn(text)
 
@@ -235,7 +268,7 @@ class Session:
             return _Reply(exc.code, RESPONSE_TYPES["string"], exc.message[:128])
 
     # ---- helpers ------------------------------------------------------------------------
-    def _body(self, req: Request, required: bool = True) -> dict[str, Any]:
+    def body(self, req: Request, required: bool = True) -> dict[str, Any]:
         body = req.body
         if body is None and not required:
             return {}
@@ -248,12 +281,12 @@ class Session:
             raise Reject(403, "Not allowed for consumers")
         return self.user
 
-    def _require_consumer(self) -> str:
+    def require_consumer(self) -> str:
         if self.consumer_id is None:
             raise Reject(403, "Only consumers may send this request")
         return self.consumer_id
 
-    def _conversation(self, conversation_id: Any = None, dialog_id: Any = None) -> Conversation:
+    def conversation(self, conversation_id: Any = None, dialog_id: Any = None) -> Conversation:
         account = self.platform.accounts[self.account_id]
         conv = None
         if isinstance(conversation_id, str):
@@ -267,7 +300,7 @@ class Session:
             raise Reject(403, "Not a participant of this conversation")
         return conv
 
-    def _me_in(self, conv: Conversation) -> Participant:
+    def me_in(self, conv: Conversation) -> Participant:
         if self.user is None:
             return next(p for p in conv.participants if p.is_consumer)
         mine = conv.find(self.user.pid)
@@ -297,13 +330,15 @@ class Session:
             return _Reply(401, RESPONSE_TYPES["string"], "InitConnection without a ConsumerAuthentication header")
         sub = self.platform.tokens.verify_consumer_jwt(jwt, self.account_id) if isinstance(jwt, str) else None
         if sub is None:
+            code = EXPIRY_CLOSE_CODES[self.platform.tokens.token_kind(jwt)] if isinstance(jwt, str) else 4401
             reply = _Reply(401, RESPONSE_TYPES["string"], "Invalid consumer token")
-            reply.after = lambda: self.close(4401, "invalid consumer token")
+            reply.after = lambda: self.close(code, "invalid consumer token")
             return reply
         if self.consumer_id is not None and sub != self.consumer_id:
             return _Reply(400, RESPONSE_TYPES["string"], "The connection is authenticated as another consumer")
-        self.consumer_id = sub
+        self.consumer_id, self.token = sub, jwt
         self.platform.accounts[self.account_id].consumers.add(sub)
+        self._watch_token()
         return _ok()
 
     def _get_clock(self, req: Request) -> _Reply:
@@ -313,8 +348,8 @@ class Session:
         return _ok()
 
     def _request_conversation(self, req: Request) -> _Reply:
-        consumer_id = self._require_consumer()
-        body = self._body(req, required=False)
+        consumer_id = self.require_consumer()
+        body = self.body(req, required=False)
         skill = body.get("skillId")
         skill_id = "-1" if skill in (None, "") else str(skill)
         context = body.get("conversationContext")
@@ -326,7 +361,7 @@ class Session:
 
     # -- conversation metadata subscriptions
     def _subscribe_ex(self, req: Request) -> _Reply:
-        body = self._body(req, required=False)
+        body = self.body(req, required=False)
         query = {
             "stage": _string_list(body.get("stage"), "stage"),
             "convState": _string_list(body.get("convState"), "convState"),
@@ -347,13 +382,13 @@ class Session:
                             if self._matches(c, sub.query, initial=True)), key=lambda c: c.start_ts)
             convs = convs[:MAX_INITIAL_CONVERSATIONS]
             sub.matched.update(c.conversation_id for c in convs)
-            self._send_conversations(sub, [views.conversation_change(c, "UPSERT", brand_form) for c in convs])
+            self._send_conversations(sub, [views.conversation_change(c, "UPSERT", brand_form, self.suggested_visible) for c in convs])
 
         return _Reply(200, RESPONSE_TYPES["cqm.SubscribeExConversations"],
                       {"subscriptionId": sub.subscription_id}, initial)
 
     def _unsubscribe_ex(self, req: Request) -> _Reply:
-        sub_id = self._body(req).get("subscriptionId")
+        sub_id = self.body(req).get("subscriptionId")
         if not isinstance(sub_id, str) or self.conversation_subscriptions.pop(sub_id, None) is None:
             raise Reject(400, "Unknown subscriptionId")
         return _ok("OK Unsubscribed successfully")
@@ -382,18 +417,17 @@ class Session:
         return True
 
     def _send_conversations(self, sub: _ConvSubscription, changes: list[dict[str, Any]]) -> None:
-        self.send(encode_notification(sub.notification_type,
-                                      {"subscriptionId": sub.subscription_id, "changes": changes}))
+        self.notify(sub.notification_type, {"subscriptionId": sub.subscription_id, "changes": changes})
 
     # -- messaging
     def _subscribe_messaging(self, req: Request) -> _Reply:
         if self.brand:
             raise Reject(400, "Brand connections get events as participants; use .ams.ms.QueryMessages")
-        body = self._body(req)
+        body = self.body(req)
         dialog_id = body.get("dialogId")
         if not isinstance(dialog_id, str) or not dialog_id:
             raise Reject(400, "dialogId is required")
-        conv = self._conversation(body.get("conversationId"), dialog_id)
+        conv = self.conversation(body.get("conversationId"), dialog_id)
         dialog = conv.dialog(dialog_id)
         if dialog is None:
             raise Reject(404, "Dialog not found")
@@ -405,18 +439,17 @@ class Session:
         def initial() -> None:
             changes = [views.consumer_change(r) for r in dialog.events
                        if r.sequence is not None and r.sequence >= from_seq and _for_consumer(r)]
-            self.send(encode_notification("ms.MessagingEventNotification",
-                                          {"dialogId": dialog_id, "changes": changes}))
+            self.notify("ms.MessagingEventNotification", {"dialogId": dialog_id, "changes": changes})
 
         return _Reply(200, RESPONSE_TYPES["ms.SubscribeMessagingEvents"], {}, initial)
 
     def _query_messages(self, req: Request) -> _Reply:
         self.require_brand()
-        body = self._body(req)
+        body = self.body(req)
         dialog_id = body.get("dialogId")
         if not isinstance(dialog_id, str) or not dialog_id:
             raise Reject(400, "dialogId is required")
-        conv = self._conversation(body.get("conversationId"), dialog_id)
+        conv = self.conversation(body.get("conversationId"), dialog_id)
         dialog = conv.dialog(dialog_id)
         if dialog is None:
             raise Reject(404, "Dialog not found")
@@ -429,17 +462,17 @@ class Session:
         return _Reply(200, RESPONSE_TYPES["ms.QueryMessages"], events)
 
     def _publish(self, req: Request) -> _Reply:
-        body = self._body(req)
+        body = self.body(req)
         dialog_id, event = body.get("dialogId"), body.get("event")
         if not isinstance(dialog_id, str) or not dialog_id:
             raise Reject(400, "dialogId is required")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise Reject(400, "event with a type is required")
-        conv = self._conversation(body.get("conversationId"), dialog_id)
+        conv = self.conversation(body.get("conversationId"), dialog_id)
         dialog = conv.dialog(dialog_id)
         if dialog is None:
             raise Reject(404, "Dialog not found")
-        me = self._me_in(conv)
+        me = self.me_in(conv)
         audience = body.get("messageAudience")
         record = self.platform.publish(conv, dialog, me, event, req.metadata,
                                        audience if isinstance(audience, str) else None,
@@ -448,46 +481,16 @@ class Session:
 
     # -- conversation fields
     def _update_field(self, req: Request) -> _Reply:
-        body = self._body(req)
+        body = self.body(req)
         fields = one_or_many(body.get("conversationField"))
         if not fields:
             raise Reject(400, "conversationField is required")
-        conv = self._conversation(body.get("conversationId"), body.get("dialogId"))
+        conv = self.conversation(body.get("conversationId"), body.get("dialogId"))
         actions = [field_action(self, conv, f) for f in fields]
         message = "OK"
         for action in actions:
             message = action()
         return _ok(message)
-
-    # -- routing / profile
-    def _set_agent_state(self, req: Request) -> _Reply:
-        user = self.require_brand()
-        body = self._body(req)
-        availability = body.get("availability")
-        if availability not in ("ONLINE", "AWAY", "BACK_SOON", "OFFLINE", "OCCUPIED"):
-            raise Reject(400, f"Bad availability {availability!r}")
-        agent = body.get("agentUserId") or user.old_id
-        self.platform.accounts[self.account_id].agent_states[str(agent)] = dict(body)
-        return _ok("Agent state updated successfully", 202)
-
-    def _get_user_profile(self, req: Request) -> _Reply:
-        rtype = RESPONSE_TYPES[".ams.userprofile.GetUserProfile" if req.type.startswith(".ams.") else "up.GetUserProfile"]
-        body = req.body
-        wanted = body.get("userId") if isinstance(body, dict) else body
-        account = self.platform.accounts[self.account_id]
-        if wanted in (None, ""):
-            own = self.user.old_id if self.user is not None else self.consumer_id
-            return _Reply(200, rtype, {"userId": own})
-        if not isinstance(wanted, str):
-            raise Reject(400, "userId must be a string")
-        if self.consumer_id is not None and wanted != self.consumer_id:
-            raise Reject(403, "Consumers may only read their own profile")
-        if wanted in account.consumers:
-            return _Reply(200, rtype, {"userId": wanted})
-        user = account.user_by_id(wanted)
-        if user is None:
-            raise Reject(404, "User not found")
-        return _Reply(200, rtype, {"userId": user.old_id, "firstName": user.name, "lastName": ""})
 
     # ---- notifications out (Platform listener) --------------------------------------------
     def on_conversation(self, conv: Conversation) -> None:
@@ -496,21 +499,43 @@ class Session:
         for sub in list(self.conversation_subscriptions.values()):
             if self._matches(conv, sub.query):
                 sub.matched.add(conv.conversation_id)
-                self._send_conversations(sub, [views.conversation_change(conv, "UPSERT", sub.brand_form)])
+                self._send_conversations(sub, [views.conversation_change(conv, "UPSERT", sub.brand_form, self.suggested_visible)])
             elif conv.conversation_id in sub.matched:
                 sub.matched.discard(conv.conversation_id)
-                self._send_conversations(sub, [views.conversation_change(conv, "DELETE", sub.brand_form)])
+                self._send_conversations(sub, [views.conversation_change(conv, "DELETE", sub.brand_form, self.suggested_visible)])
+
+    def on_ring(self, account_id: str, agent: str, result: dict[str, Any]) -> None:
+        if self.user is not None and self.user.old_id == agent and self.routing_subscription:
+            self.notify(self.routing_prefix + "routing.RoutingTaskNotification",
+                        {"subscriptionId": self.routing_subscription,
+                         "changes": [{"type": "UPSERT", "result": result}]})
+
+    def on_agent_state(self, account_id: str, agent: str, state: dict[str, Any]) -> None:
+        if account_id != self.account_id:
+            return
+        for sub_id, (wanted, type_) in list(self.agent_state_subscriptions.items()):
+            if wanted in (None, agent):
+                self.notify(type_, {"subscriptionId": sub_id,
+                                    "changes": [{"type": "UPSERT", "result": routing_api.agent_state_result(agent, state)}]})
 
     def on_event(self, conv: Conversation, record: EventRecord) -> None:
         if conv.account_id != self.account_id:
             return
         if self.user is not None:
             if conv.find(self.user.pid):
-                self.send(encode_notification(".ams.ms.OnlineEventDistribution", views.brand_change(record)))
+                self.notify(".ams.ms.OnlineEventDistribution", views.brand_change(record))
         elif (self.consumer_id == conv.consumer_id and record.dialog_id in self.message_subscriptions
               and _for_consumer(record)):
-            self.send(encode_notification("ms.MessagingEventNotification",
-                                          {"dialogId": record.dialog_id, "changes": [views.consumer_change(record)]}))
+            self.notify("ms.MessagingEventNotification",
+                        {"dialogId": record.dialog_id, "changes": [views.consumer_change(record)]})
+
+
+def _version_at_least(version: str, wanted: tuple[int, int]) -> bool:
+    try:
+        parts = tuple(int(p) for p in version.split(".")[:2])
+    except ValueError:
+        return True
+    return (parts + (0,))[:2] >= wanted
 
 
 def _for_consumer(record: EventRecord) -> bool:
@@ -527,6 +552,6 @@ _HANDLERS: dict[str, Callable[[Session, Request], _Reply]] = {
     "ms.QueryMessages": Session._query_messages,
     "ms.PublishEvent": Session._publish,
     "cm.UpdateConversationField": Session._update_field,
-    "routing.SetAgentState": Session._set_agent_state,
-    "up.GetUserProfile": Session._get_user_profile,
+    **consumer_api.HANDLERS,
+    **routing_api.HANDLERS,
 }

@@ -3,29 +3,24 @@ first and turned into a closure that applies it, so a request with one bad field
 nothing that could have been checked in advance.
 
 Supported: ``ConversationStateField``/``Stage`` CLOSE, ``DialogChange`` UPDATE state CLOSE
-(no survey dialogs: closing the last open dialog closes the conversation),
-``ParticipantsChange`` ADD/REMOVE (brand only; ``userId`` old id, default the caller),
-``Skill`` UPDATE, ``TTRField``, ``CSATRate``.
+(closing MAIN opens the skill's post-survey dialog, see :mod:`.survey`; closing the last
+open dialog closes the conversation), ``ParticipantsChange`` ADD/REMOVE/SUGGEST (brand only;
+``userId`` old id, default the caller; joins checked against the user's permissions and
+skills, ``state.JOIN_ROLES``), ``Skill`` UPDATE (transfer to skill), ``TTRField``,
+``CSATRate``. Routing reacts to the result (re-queue, rings) in :mod:`.routing`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from .state import AGENT_ROLES, Conversation
+from .replies import Reject
+from .state import AGENT_ROLES, JOIN_ROLES, Conversation
 
 if TYPE_CHECKING:
     from .engine import Session
 
 __all__ = ["Reject", "field_action"]
-
-
-class Reject(Exception):
-    """A request refused with ``code`` (400/401/403/404) and a short string body."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 def field_action(session: "Session", conv: Conversation, f: Any) -> Callable[[], str]:
@@ -63,7 +58,12 @@ def field_action(session: "Session", conv: Conversation, f: Any) -> Callable[[],
         skill = f.get("skill", f.get("skillId"))
         if skill in (None, ""):
             raise Reject(400, "skill is required")
-        return lambda: (session.platform.update(conv, skill_id=str(skill)), "OK Skill updated successfully")[1]
+
+        def transfer() -> str:
+            session.platform.accounts[conv.account_id].skill(str(skill))
+            session.platform.update(conv, skill_id=str(skill))
+            return "OK Skill updated successfully"
+        return transfer
     if name == "TTRField":
         ttr_type, value = f.get("ttrType"), f.get("value", 0)
         if ttr_type not in ("CUSTOM", "NORMAL", "PRIORITIZED", "URGENT") or not isinstance(value, int):
@@ -78,7 +78,7 @@ def field_action(session: "Session", conv: Conversation, f: Any) -> Callable[[],
 def _participants_action(session: "Session", conv: Conversation, f: dict[str, Any]) -> Callable[[], str]:
     me = session.require_brand()
     change, role = f.get("type"), f.get("role")
-    if change not in ("ADD", "REMOVE"):
+    if change not in ("ADD", "REMOVE", "SUGGEST"):
         raise Reject(400, f"ParticipantsChange {change!r} is not supported by the emulator")
     if role not in AGENT_ROLES:
         raise Reject(400, f"Bad participant role {role!r}")
@@ -86,8 +86,21 @@ def _participants_action(session: "Session", conv: Conversation, f: dict[str, An
     user = me if user_id in (None, "") else session.platform.accounts[session.account_id].user_by_id(str(user_id))
     if user is None:
         raise Reject(400, f"Unknown user {user_id}")
+    platform = session.platform
+    if change == "SUGGEST":
+        if role != "ASSIGNED_AGENT":
+            raise Reject(400, "SUGGEST is for role ASSIGNED_AGENT")
+        if not conv.find(me.pid) and "MANAGER" not in me.permissions:
+            raise Reject(403, "Only participants or managers may transfer the conversation")
+        if not any(role in JOIN_ROLES.get(p, ()) for p in user.permissions):
+            raise Reject(403, f"{user.old_id} may not be an assigned agent")
+        return lambda: (platform.add_participant(conv, user, role, "SUGGESTED"), "OK Agent suggested successfully")[1]
     if change == "ADD":
-        return lambda: (session.platform.add_participant(conv, user, role), "OK Agent added successfully")[1]
+        if user is not me and "MANAGER" not in me.permissions:
+            raise Reject(403, "Adding another user needs MANAGER permission")
+        if not user.can_join(role, conv.skill_id):
+            raise Reject(403, f"{user.old_id} may not join skill {conv.skill_id} as {role}"[:128])
+        return lambda: (platform.add_participant(conv, user, role), "OK Agent added successfully")[1]
     if not conv.find(user.pid, role):
         raise Reject(400, f"No {role} {user.old_id} in the conversation")
-    return lambda: (session.platform.remove_participant(conv, user.pid, role), "OK Agent removed successfully")[1]
+    return lambda: (platform.remove_participant(conv, user.pid, role), "OK Agent removed successfully")[1]

@@ -1,5 +1,8 @@
 """The emulator's HTTP services: CSDS (protocol.md §1), IdP signup (§2.1) and agentVep
-login / refresh / logout (§3), with CORS like the real services.
+login / refresh / logout (§3), with CORS like the real services. Other services register
+route tables: IdP authenticate / sentinel (:mod:`.identity`), swift file storage
+(:mod:`.swift`), the skills list and the ``/_emulator`` control endpoints (:mod:`.control`).
+Injected HTTP faults (``platform.faults.http_error``) are answered first.
 
 :class:`HttpApi` has one entry point, ``handle(method, path, query, headers, body)``, that
 returns an :class:`HttpReply`. It uses no aiohttp types, so an in-memory transport can call
@@ -16,10 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .identity import check_login
 from .state import Platform
+from .swift import SWIFT_PREFIX
 from .tokens import SESSION_TTL_MS, AgentSession
 
-__all__ = ["HttpApi", "HttpReply", "SERVICES"]
+__all__ = ["HttpApi", "HttpReply", "SERVICES", "json_reply", "Req"]
 
 # Service names CSDS lists for every account (protocol.md §1.2).
 SERVICES = ("asyncMessagingEnt", "facadeMsg", "agentVep", "idp", "swift", "sentinel", "acCdnDomain",
@@ -43,7 +48,19 @@ class HttpReply:
         return json.loads(self.body) if self.body else None
 
 
-def _json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> HttpReply:
+@dataclass
+class Req:
+    """One HTTP request as the route handlers see it (header names lower-case)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    remote: str | None = None       # peer address; None in process
+
+
+def json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> HttpReply:
     h = {"Content-Type": "application/json"}
     h.update(headers or {})
     return HttpReply(status, h, json.dumps(obj, separators=(",", ":")).encode("utf-8"))
@@ -71,21 +88,27 @@ class HttpApi:
     """CSDS, IdP and agentVep for every account of ``platform``."""
 
     def __init__(self, platform: Platform) -> None:
+        from . import control, identity
         self.platform = platform
+        self._routes = identity.routes(self) + control.routes(self)
 
     # ---- entry point --------------------------------------------------------------------
     def handle(self, method: str, path: str, query: Mapping[str, str] | None = None,
-               headers: Mapping[str, str] | None = None, body: bytes = b"") -> HttpReply:
-        """Answer one HTTP request. Header names are matched case-insensitively."""
+               headers: Mapping[str, str] | None = None, body: bytes = b"", remote: str | None = None) -> HttpReply:
+        """Answer one HTTP request. Header names are matched case-insensitively; ``remote`` is
+        the peer address (``None`` in process, treated as loopback)."""
         hdrs = {k.lower(): v for k, v in (headers or {}).items()}
         method = method.upper()
         try:
+            fault = None if path.startswith("/_emulator/") else self.platform.faults.http_status(path)
             if method == "OPTIONS":
                 reply = HttpReply(204, {"Access-Control-Max-Age": "600"})
+            elif fault is not None:
+                reply = json_reply(fault, {"error": {"message": f"injected fault {fault}"}})
             else:
-                reply = self._route(method, path, dict(query or {}), hdrs, body or b"")
+                reply = self._route(Req(method, path, dict(query or {}), hdrs, body or b"", remote))
         except Exception as exc:        # never crash the server
-            reply = _json_reply(500, {"error": {"message": f"emulator error: {exc!r}"[:200]}})
+            reply = json_reply(500, {"error": {"message": f"emulator error: {exc!r}"[:200]}})
         origin = hdrs.get("origin")
         if origin:
             reply.headers.update({
@@ -97,20 +120,26 @@ class HttpApi:
             })
         return reply
 
-    def _route(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-               body: bytes) -> HttpReply:
+    def _route(self, req: Req) -> HttpReply:
+        method, path, headers, body = req.method, req.path, req.headers, req.body
+        if path.startswith(SWIFT_PREFIX + "/"):
+            status, hdrs, data = self.platform.files.handle(method, path, req.query, body)
+            return HttpReply(status, hdrs, data)
+        for pattern, fn in self._routes:
+            if m := pattern.match(path):
+                return fn(req, *m.groups())
         if m := _CSDS_ALL.match(path):
-            return self._csds_all(m.group(1)) if method == "GET" else _json_reply(405, {"error": "method"})
+            return self._csds_all(m.group(1)) if method == "GET" else json_reply(405, {"error": "method"})
         if m := _CSDS_ONE.match(path):
-            return self._csds_one(m.group(1), m.group(2)) if method == "GET" else _json_reply(405, {"error": "method"})
+            return self._csds_one(m.group(1), m.group(2)) if method == "GET" else json_reply(405, {"error": "method"})
         if m := _ACCOUNT_OP.match(path):
             if method != "POST":
-                return _json_reply(405, {"error": {"message": "Method not allowed"}})
+                return json_reply(405, {"error": {"message": "Method not allowed"}})
             account_id, op = m.groups()
             if self.platform.account(account_id) is None:
-                return _json_reply(401, _error_body(self.platform, 401, "Invalid account", 3))
+                return json_reply(401, _error_body(self.platform, 401, "Invalid account", 3))
             return getattr(self, "_" + op)(account_id, headers, body)
-        return _json_reply(404, {"error": {"message": f"no such resource: {path}"}})
+        return json_reply(404, {"error": {"message": f"no such resource: {path}"}})
 
     # ---- CSDS ---------------------------------------------------------------------------
     def base_uris(self, account_id: str) -> list[dict[str, str]]:
@@ -118,25 +147,25 @@ class HttpApi:
 
     def _csds_all(self, account_id: str) -> HttpReply:
         if self.platform.account(account_id) is None:
-            return _json_reply(401, {"error": "invalid site"})
-        return _json_reply(200, {"baseURIs": self.base_uris(account_id)})
+            return json_reply(401, {"error": "invalid site"})
+        return json_reply(200, {"baseURIs": self.base_uris(account_id)})
 
     def _csds_one(self, account_id: str, service: str) -> HttpReply:
         if self.platform.account(account_id) is None:
-            return _json_reply(401, {"error": "invalid site"})
+            return json_reply(401, {"error": "invalid site"})
         if service not in SERVICES:
-            return _json_reply(404, {"error": f"unknown service {service}"})
-        return _json_reply(200, {"service": service, "account": account_id, "baseURI": self.platform.advertised})
+            return json_reply(404, {"error": f"unknown service {service}"})
+        return json_reply(200, {"service": service, "account": account_id, "baseURI": self.platform.advertised})
 
     # ---- IdP ----------------------------------------------------------------------------
     def issuer(self) -> str:
-        return f"http://{self.platform.advertised}/idp"
+        return f"{self.platform.scheme}://{self.platform.advertised}/idp"
 
     def _signup(self, account_id: str, headers: dict[str, str], body: bytes) -> HttpReply:
         jwt = self.platform.tokens.issue_consumer_jwt(account_id, self.issuer())
         sub = self.platform.tokens.verify_consumer_jwt(jwt, account_id)
         self.platform.accounts[account_id].consumers.add(sub or "")
-        return _json_reply(200, {"jwt": jwt})
+        return json_reply(200, {"jwt": jwt})
 
     # ---- agentVep -----------------------------------------------------------------------
     def _login(self, account_id: str, headers: dict[str, str], body: bytes) -> HttpReply:
@@ -144,13 +173,11 @@ class HttpApi:
             creds = json.loads(body or b"{}")
         except ValueError:
             creds = None
-        if not isinstance(creds, dict) or not isinstance(creds.get("username"), str):
-            return _json_reply(400, _error_body(self.platform, 400, "Bad request: username is required", 1))
-        user = self.platform.accounts[account_id].users.get(creds["username"])
-        # Password login, or the OAuth1 "App Key" shape with the user's password as ``secret``.
-        secret = creds.get("password", creds.get("secret"))
-        if user is None or not isinstance(secret, str) or secret != user.password:
-            return _json_reply(401, _error_body(self.platform, 401, "Invalid username or password", 25))
+        if not isinstance(creds, dict) or not (isinstance(creds.get("username"), str) or "appKey" in creds):
+            return json_reply(400, _error_body(self.platform, 400, "Bad request: username is required", 1))
+        user = check_login(self.platform.accounts[account_id], creds)
+        if user is None:
+            return json_reply(401, _error_body(self.platform, 401, "Invalid username or password", 25))
         session = self.platform.tokens.login(account_id, user.name)
         now = self.platform.clock()
         reply = {
@@ -167,7 +194,7 @@ class HttpApi:
             "sessionId": session.session_id,
             "bearer": session.bearer,
         }
-        return _json_reply(200, reply, {"Set-Cookie": f"Session_id={session.session_id}; Path=/; HttpOnly"})
+        return json_reply(200, reply, {"Set-Cookie": f"Session_id={session.session_id}; Path=/; HttpOnly"})
 
     def _session_for(self, account_id: str, headers: dict[str, str], body: bytes) -> AgentSession | None:
         """The session named by ``{"csrf"}`` (and the ``Session_id`` cookie when sent).
@@ -190,13 +217,13 @@ class HttpApi:
     def _refresh(self, account_id: str, headers: dict[str, str], body: bytes) -> HttpReply:
         session = self._session_for(account_id, headers, body)
         if session is None:
-            return _json_reply(401, _error_body(self.platform, 401, "CSRF token invalid! Expecting a valid CSRF token in the request body", 10))
+            return json_reply(401, _error_body(self.platform, 401, "CSRF token invalid! Expecting a valid CSRF token in the request body", 10))
         self.platform.tokens.refresh(session)
         return HttpReply(200, {})
 
     def _logout(self, account_id: str, headers: dict[str, str], body: bytes) -> HttpReply:
         session = self._session_for(account_id, headers, body)
         if session is None:
-            return _json_reply(401, _error_body(self.platform, 401, "CSRF token invalid! Expecting a valid CSRF token in the request body", 10))
+            return json_reply(401, _error_body(self.platform, 401, "CSRF token invalid! Expecting a valid CSRF token in the request body", 10))
         self.platform.tokens.logout(session)
         return HttpReply(200, {})

@@ -7,13 +7,17 @@ deterministic tests of the SDK against the same engine the network emulator runs
 
 from __future__ import annotations
 
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
 from ..errors import HttpError
 from ..transports.memory import MemoryTransport
 from . import engine
+from .config import EmulatorConfig, as_config
+from .faults import Faults
 from .http_api import HttpApi
 from .state import Platform
+from .timeutil import Scheduler
 
 __all__ = ["InProcessEmulator"]
 
@@ -21,8 +25,12 @@ __all__ = ["InProcessEmulator"]
 class InProcessEmulator:
     csds_domain = "127.0.0.1:1"
 
-    def __init__(self, account_id: str = "1234567", users: dict[str, str] | None = None) -> None:
-        self.platform = Platform(account_id, users)
+    def __init__(self, account_id: str | None = None, users: dict[str, str] | None = None, *,
+                 config: "EmulatorConfig | Mapping[str, Any] | str | Path | None" = None,
+                 clock: Callable[[], int] | None = None, scheduler: Scheduler | None = None,
+                 seed: int | None = None) -> None:
+        self.platform = Platform(account_id, users, clock=clock, scheduler=scheduler, config=as_config(config),
+                                 seed=seed)
         self.platform.advertised = self.csds_domain
         self.http_api = HttpApi(self.platform)
         self._count = 0
@@ -30,6 +38,10 @@ class InProcessEmulator:
     @property
     def account_id(self) -> str:
         return self.platform.default_account_id
+
+    @property
+    def faults(self) -> Faults:
+        return self.platform.faults
 
     def transport(self, *, websocket_headers: bool = True) -> MemoryTransport:
         """A transport for one SDK connection; ``websocket_headers=False`` acts like a browser."""

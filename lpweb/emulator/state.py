@@ -12,21 +12,29 @@ send its response first and the notifications after it. Nothing here does I/O.
 
 from __future__ import annotations
 
+import datetime
 import itertools
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 
+from .config import DEFAULT_RING_EXPIRATION_MS, EmulatorConfig, UserConfig
+from .timeutil import AsyncioScheduler, Scheduler, Timer, wall_clock_ms
 from .tokens import Tokens
 
-__all__ = ["BrandUser", "Participant", "EventRecord", "Dialog", "Conversation", "Account",
-           "Platform", "Listener", "AGENT_ROLES", "PARTICIPANT_ROLES", "PlatformError"]
+__all__ = ["BrandUser", "Participant", "EventRecord", "Dialog", "Conversation", "Account", "Skill",
+           "Platform", "Listener", "AGENT_ROLES", "PARTICIPANT_ROLES", "PlatformError", "JOIN_ROLES"]
 
 PARTICIPANT_ROLES = ("CONSUMER", "ASSIGNED_AGENT", "AGENT", "MANAGER", "READER", "BRAND_BOT", "CONTROLLER")
 AGENT_ROLES = tuple(r for r in PARTICIPANT_ROLES if r != "CONSUMER")
 DEFAULT_SKILL = "-1"
 STORED_EVENTS = {"ContentEvent", "AcceptStatusEvent", "RichContentEvent"}
+# [INF] the participant roles each brand-user permission may join a conversation as.
+JOIN_ROLES = {
+    "AGENT": frozenset({"ASSIGNED_AGENT", "AGENT", "READER"}),
+    "MANAGER": frozenset(AGENT_ROLES),
+    "BOT": frozenset({"ASSIGNED_AGENT", "AGENT", "READER", "CONTROLLER", "BRAND_BOT"}),
+}
 
 
 class PlatformError(Exception):
@@ -42,14 +50,44 @@ class PlatformError(Exception):
 class BrandUser:
     account_id: str
     name: str
-    password: str
+    password: str | None               # None: no password login (app keys / OAuth2 only)
     user_id: str                       # numeric, as a string (agentVep config.userId)
     pid: str = field(default_factory=lambda: str(uuid.uuid4()))   # config.userPid
+    permissions: tuple[str, ...] = ("MANAGER",)
+    skills: frozenset[str] | None = None                          # None: every skill
+    app_keys: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def old_id(self) -> str:
         """The "old" agent id ``{account}.{userId}`` used in brand bodies (protocol.md §8)."""
         return f"{self.account_id}.{self.user_id}"
+
+    def has_skill(self, skill_id: str) -> bool:
+        return self.skills is None or skill_id in self.skills
+
+    def can_join(self, role: str, skill_id: str) -> bool:
+        """Whether a permission of this user lets it join a conversation in ``skill_id`` as ``role``."""
+        return self.has_skill(skill_id) and any(role in JOIN_ROLES.get(p, ()) for p in self.permissions)
+
+
+@dataclass
+class Skill:
+    id: str
+    name: str
+    off_hours: bool = False
+    schedule: dict[str, Any] | None = None
+    survey: list[dict[str, Any]] | None = None
+
+    def is_off_hours(self, now_ms: int) -> bool:
+        """The flag, or outside ``schedule`` ``{days (0=Monday), open, close, utc_offset_minutes}``."""
+        if self.schedule is None:
+            return self.off_hours
+        offset = datetime.timedelta(minutes=int(self.schedule.get("utc_offset_minutes", 0)))
+        now = datetime.datetime.fromtimestamp(now_ms / 1000, datetime.timezone.utc) + offset
+        if now.weekday() not in self.schedule.get("days", range(7)):
+            return True
+        hhmm = now.strftime("%H:%M")
+        return not (str(self.schedule.get("open", "00:00")) <= hhmm < str(self.schedule.get("close", "24:00")))
 
 
 @dataclass
@@ -115,6 +153,7 @@ class Conversation:
     campaign_info: dict[str, Any] | None = None
     ttr: dict[str, Any] = field(default_factory=lambda: {"ttrType": "NORMAL", "value": 3600})
     csat: dict[str, Any] | None = None
+    survey: Any = None              # survey.SurveyRun while a post-conversation survey runs
 
     @property
     def main_dialog(self) -> Dialog:
@@ -131,6 +170,12 @@ class Conversation:
     def is_participant(self, ident: str) -> bool:
         return bool(self.find(ident))
 
+    def assigned_agent(self) -> Participant | None:
+        return next((p for p in self.participants if p.role == "ASSIGNED_AGENT" and p.state == "ACTIVE"), None)
+
+    def suggested_agent(self) -> Participant | None:
+        return next((p for p in self.participants if p.state == "SUGGESTED"), None)
+
     def agent_ids(self) -> set[str]:
         return {i for p in self.participants if not p.is_consumer for i in (p.id, p.old_id)}
 
@@ -138,11 +183,18 @@ class Conversation:
 @dataclass
 class Account:
     account_id: str
-    skills: dict[str, dict[str, Any]] = field(default_factory=lambda: {DEFAULT_SKILL: {"id": DEFAULT_SKILL, "name": "default"}})
+    skills: dict[str, Skill] = field(default_factory=lambda: {DEFAULT_SKILL: Skill(DEFAULT_SKILL, "default")})
     users: dict[str, BrandUser] = field(default_factory=dict)            # by login name
     conversations: dict[str, Conversation] = field(default_factory=dict)
     consumers: set[str] = field(default_factory=set)
     agent_states: dict[str, dict[str, Any]] = field(default_factory=dict)  # old id -> SetAgentState body
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)      # consumer id -> SetUserProfile body
+    oauth2_clients: dict[str, tuple[str, str]] = field(default_factory=dict)  # client id -> (secret, user name)
+    connectors: dict[str, Any] = field(default_factory=dict)               # id -> config.ConnectorConfig
+    ring_expiration_ms: int = DEFAULT_RING_EXPIRATION_MS
+
+    def skill(self, skill_id: str) -> Skill:
+        return self.skills.setdefault(skill_id, Skill(skill_id, skill_id))
 
     def user_by_id(self, ident: str) -> BrandUser | None:
         """A brand user by old id, numeric userId or PID."""
@@ -158,19 +210,40 @@ class Listener(Protocol):
 
 
 class Platform:
-    """Every account of the emulated cloud, plus the token service."""
+    """Every account of the emulated cloud, plus the token service, the router and the faults.
 
-    def __init__(self, account_id: str = "1234567", users: dict[str, str] | None = None, *,
-                 clock: Callable[[], int] | None = None, tokens: Tokens | None = None) -> None:
-        self.clock = clock or (lambda: int(time.time() * 1000))
+    ``clock`` returns epoch ms; ``scheduler.call_later(delay_ms, fn)`` runs delayed work
+    (ring and token expiry). Both are injectable (:class:`.timeutil.ManualTime`).
+    """
+
+    def __init__(self, account_id: str | None = "1234567", users: dict[str, str] | None = None, *,
+                 clock: Callable[[], int] | None = None, tokens: Tokens | None = None,
+                 scheduler: Scheduler | None = None, config: EmulatorConfig | None = None,
+                 seed: int | None = None) -> None:
+        from .faults import Faults          # local imports: these modules use the model above
+        from .routing import Router
+        from .swift import FileStore
+        self.clock = clock or wall_clock_ms
+        self.scheduler: Scheduler = scheduler or AsyncioScheduler()
         self.tokens = tokens or Tokens(clock=self.clock)
         self.accounts: dict[str, Account] = {}
-        self.default_account_id = account_id
         self.advertised = "127.0.0.1:0"        # host:port CSDS hands out; set by the server
+        self.scheme = "http"                   # "https" when the server runs TLS
         self._listeners: list[Listener] = []
-        self._pending: list[tuple[str, Conversation, EventRecord | None]] = []
+        self._pending: list[Callable[[], None]] = []
+        self._touched: dict[str, Conversation] = {}
+        self._flushing = False
         self._user_ids = itertools.count(3_000_000_001)
-        self.add_account(account_id, {"bot": "bot-password"} if users is None else users)
+        self.router = Router(self)
+        self.faults = Faults(self, seed)
+        self.files = FileStore(self)
+        configured = config.accounts if config else []
+        self.default_account_id = account_id or (configured[0].id if configured else "1234567")
+        for acc in configured:
+            self.apply_account_config(acc)
+        if not configured or users is not None or self.default_account_id not in self.accounts:
+            self.add_account(self.default_account_id,
+                             {"bot": "bot-password"} if users is None and not configured else users)
 
     # ---- accounts and users -------------------------------------------------------------
     def add_account(self, account_id: str, users: dict[str, str] | None = None) -> Account:
@@ -179,11 +252,32 @@ class Platform:
             self.add_user(account_id, name, password)
         return account
 
-    def add_user(self, account_id: str, name: str, password: str) -> BrandUser:
+    def add_user(self, account_id: str, name: str, password: str | None, *,
+                 permissions: tuple[str, ...] = ("MANAGER",), skills: frozenset[str] | None = None,
+                 app_keys: list[dict[str, str]] | None = None) -> BrandUser:
         account = self.accounts[account_id]
-        user = BrandUser(account_id, name, password, str(next(self._user_ids)))
+        user = BrandUser(account_id, name, password, str(next(self._user_ids)),
+                         permissions=permissions, skills=skills, app_keys=list(app_keys or []))
         account.users[name] = user
         return user
+
+    def add_config_user(self, account_id: str, u: UserConfig) -> BrandUser:
+        return self.add_user(account_id, u.name, u.password, permissions=u.permissions, skills=u.skills,
+                             app_keys=u.app_keys)
+
+    def apply_account_config(self, cfg: Any) -> Account:
+        """Create or extend an account from a :class:`.config.AccountConfig`."""
+        account = self.add_account(cfg.id)
+        account.ring_expiration_ms = cfg.ring_expiration_ms
+        for s in cfg.skills:
+            account.skills[s.id] = Skill(s.id, s.name, s.off_hours, s.schedule, s.survey)
+        for u in cfg.users:
+            self.add_config_user(cfg.id, u)
+        for c in cfg.oauth2_clients:
+            account.oauth2_clients[c.client_id] = (c.client_secret, c.user)
+        for c in cfg.connectors:
+            account.connectors[c.id] = c
+        return account
 
     def account(self, account_id: str) -> Account | None:
         return self.accounts.get(account_id)
@@ -192,6 +286,16 @@ class Platform:
         account = self.accounts.get(account_id)
         return account.conversations.get(conversation_id) if account else None
 
+    # ---- time ---------------------------------------------------------------------------
+    def call_later(self, delay_ms: int, fn: Callable[[], Any]) -> Timer:
+        """Run ``fn`` after ``delay_ms`` on the scheduler, then deliver what it queued."""
+        def run() -> None:
+            try:
+                fn()
+            finally:
+                self.flush()
+        return self.scheduler.call_later(delay_ms, run)
+
     # ---- listeners ----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -199,22 +303,40 @@ class Platform:
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
+            self.router.listener_gone(listener)
+
+    @property
+    def listeners(self) -> list[Listener]:
+        return list(self._listeners)
+
+    def notify(self, deliver: Callable[[Listener], None]) -> None:
+        """Queue ``deliver(listener)`` for every listener at the next flush."""
+        self._pending.append(lambda: [deliver(listener) for listener in list(self._listeners)])
+
+    def defer(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` at the next flush, after the notices queued so far."""
+        self._pending.append(fn)
 
     def flush(self) -> None:
-        """Deliver queued change notices to every listener, in the order they happened."""
-        while self._pending:
-            kind, conversation, record = self._pending.pop(0)
-            for listener in list(self._listeners):
-                if kind == "conversation":
-                    listener.on_conversation(conversation)
-                else:
-                    assert record is not None
-                    listener.on_event(conversation, record)
+        """Let the router react to changed conversations, then deliver queued notices in order."""
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            while self._pending or self._touched:
+                while self._touched:
+                    _, conv = self._touched.popitem()
+                    self.router.reconsider(conv)
+                if self._pending:
+                    self._pending.pop(0)()
+        finally:
+            self._flushing = False
 
     def _touch(self, conv: Conversation) -> int:
         """A strictly increasing metaDataLastUpdateTs for ``conv`` (clients order by it)."""
         conv.meta_ts = max(self.clock(), conv.meta_ts + 1)
-        self._pending.append(("conversation", conv, None))
+        self._touched[conv.conversation_id] = conv
+        self.notify(lambda listener: listener.on_conversation(conv))
         return conv.meta_ts
 
     # ---- conversations ------------------------------------------------------------------
@@ -228,7 +350,7 @@ class Platform:
         account = self.accounts[account_id]
         if self.open_conversations_of(account_id, consumer_id):
             raise PlatformError(400, "The consumer already has an open conversation")
-        account.skills.setdefault(skill_id, {"id": skill_id, "name": skill_id})
+        account.skill(skill_id)
         now = self.clock()
         conv_id = str(uuid.uuid4())
         conv = Conversation(conv_id, account_id, consumer_id, skill_id, now, context=context,
@@ -251,7 +373,10 @@ class Platform:
                              client_properties)
         if stored:
             dialog.events.append(record)
-        self._pending.append(("event", conv, record))
+        self.notify(lambda listener: listener.on_event(conv, record))
+        if dialog.dialog_type == "POST_SURVEY" and originator.is_consumer and event.get("type") == "ContentEvent":
+            from .survey import answer
+            answer(self, conv, dialog, record)
         return record
 
     def close_dialog(self, conv: Conversation, dialog: Dialog, closed_by: str, cause: str | None = None) -> None:
@@ -264,6 +389,10 @@ class Platform:
         dialog.meta_ts = now
         if dialog is conv.main_dialog:
             conv.state = "CLOSE"
+            skill = self.accounts[conv.account_id].skill(conv.skill_id)
+            if skill.survey and conv.survey is None:
+                from .survey import start
+                start(self, conv, skill.survey)
         if all(d.state == "CLOSE" for d in conv.dialogs):
             conv.stage, conv.state, conv.end_ts = "CLOSE", "CLOSE", now
             conv.close_reason = closed_by
@@ -282,12 +411,17 @@ class Platform:
         conv.stage, conv.state, conv.end_ts, conv.close_reason = "CLOSE", "CLOSE", now, closed_by
         self._touch(conv)
 
-    def add_participant(self, conv: Conversation, user: BrandUser, role: str) -> None:
-        if conv.find(user.pid, role):
-            return                                      # already there: idempotent
-        if role == "ASSIGNED_AGENT" and any(p.role == "ASSIGNED_AGENT" for p in conv.participants):
-            raise PlatformError(400, "The conversation already has an assigned agent")
-        conv.participants.append(Participant(user.pid, user.old_id, role))
+    def add_participant(self, conv: Conversation, user: BrandUser, role: str, state: str = "ACTIVE") -> None:
+        """Add ``user`` as ``role`` (``state`` SUGGESTED for a transfer-to-agent target)."""
+        existing = conv.find(user.pid, role)
+        if existing:
+            if existing[0].state == state:
+                return                                  # already there: idempotent
+            existing[0].state = state                   # a SUGGESTED agent accepting
+        else:
+            if role == "ASSIGNED_AGENT" and state == "ACTIVE" and conv.assigned_agent() is not None:
+                raise PlatformError(400, "The conversation already has an assigned agent")
+            conv.participants.append(Participant(user.pid, user.old_id, role, state))
         self._touch(conv)
 
     def remove_participant(self, conv: Conversation, ident: str, role: str | None) -> None:
@@ -303,8 +437,18 @@ class Platform:
             setattr(conv, key, value)
         self._touch(conv)
 
+    def set_agent_state(self, account_id: str, agent_old_id: str, state: dict[str, Any]) -> None:
+        """Store a SetAgentState body, announce it, and let the router use a newly ONLINE agent."""
+        self.accounts[account_id].agent_states[agent_old_id] = state
+        self.notify(lambda listener: getattr(listener, "on_agent_state", _ignore)(account_id, agent_old_id, state))
+        self.router.dispatch_waiting(account_id)
+
     def conversations(self, account_id: str) -> Iterable[Conversation]:
         return self.accounts[account_id].conversations.values()
+
+
+def _ignore(*_: Any) -> None:
+    pass
 
 
 def _default_cause(closed_by: str) -> str:

@@ -19,6 +19,7 @@ __all__ = ["consumer_details", "brand_details", "consumer_change", "brand_change
 
 
 def _dialog(dialog: Dialog, participants: list[Participant], brand: bool) -> dict[str, Any]:
+    """One dialog; [INF] every dialog lists every conversation participant."""
     out: dict[str, Any] = {
         "dialogId": dialog.dialog_id,
         "participantsDetails": [{"id": p.old_id if brand else p.id, "role": p.role, "state": p.state}
@@ -37,10 +38,15 @@ def _dialog(dialog: Dialog, participants: list[Participant], brand: bool) -> dic
     return out
 
 
-def _common(conv: Conversation, brand: bool) -> dict[str, Any]:
+def _visible(conv: Conversation, suggested: bool) -> list[Participant]:
+    """SUGGESTED agents appear only on v=2.1 brand sockets (protocol.md §4.2, §6.2)."""
+    return [p for p in conv.participants if suggested or p.state != "SUGGESTED"]
+
+
+def _common(conv: Conversation, brand: bool, suggested: bool = False) -> dict[str, Any]:
     details: dict[str, Any] = {
         "skillId": conv.skill_id,
-        "dialogs": [_dialog(d, conv.participants, brand) for d in conv.dialogs],
+        "dialogs": [_dialog(d, _visible(conv, suggested), brand) for d in conv.dialogs],
         "brandId": conv.account_id,
         "state": conv.state,
         "stage": conv.stage,
@@ -59,15 +65,16 @@ def _common(conv: Conversation, brand: bool) -> dict[str, Any]:
 
 def consumer_details(conv: Conversation) -> dict[str, Any]:
     details = _common(conv, brand=False)
-    details["participants"] = [{"id": p.id, "role": p.role} for p in conv.participants]
+    details["participants"] = [{"id": p.id, "role": p.role} for p in _visible(conv, False)]
     return details
 
 
-def brand_details(conv: Conversation) -> dict[str, Any]:
-    details = _common(conv, brand=True)
+def brand_details(conv: Conversation, suggested: bool = True) -> dict[str, Any]:
+    details = _common(conv, brand=True, suggested=suggested)
     details["convId"] = conv.conversation_id
-    details["participants"] = {r: [p.old_id for p in conv.participants if p.role == r]
-                               for r in PARTICIPANT_ROLES if any(p.role == r for p in conv.participants)}
+    shown = _visible(conv, suggested)
+    details["participants"] = {r: [p.old_id for p in shown if p.role == r]
+                               for r in PARTICIPANT_ROLES if any(p.role == r for p in shown)}
     details["participantsPId"] = {r: [p.id for p in conv.participants if p.role == r and p.state != "SUGGESTED"]
                                   for r in PARTICIPANT_ROLES if any(p.role == r for p in conv.participants)}
     details["firstConversation"] = False
@@ -78,12 +85,13 @@ def brand_details(conv: Conversation) -> dict[str, Any]:
     return details
 
 
-def conversation_change(conv: Conversation, change_type: str, brand: bool) -> dict[str, Any]:
-    """One entry of ``changes`` (UPSERT or DELETE; DELETE also carries the details)."""
+def conversation_change(conv: Conversation, change_type: str, brand: bool, suggested: bool = True) -> dict[str, Any]:
+    """One entry of ``changes`` (UPSERT or DELETE; DELETE also carries the details).
+    ``suggested``: include SUGGESTED agents (v=2.1 sockets)."""
     return {"type": change_type, "result": {
         "convId": conv.conversation_id,
         "effectiveTTR": -1,
-        "conversationDetails": brand_details(conv) if brand else consumer_details(conv),
+        "conversationDetails": brand_details(conv, suggested) if brand else consumer_details(conv),
         "lastUpdateTime": conv.meta_ts,
     }}
 

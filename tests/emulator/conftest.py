@@ -1,5 +1,9 @@
 """Fixtures for the emulator tests: a started ``Emulator`` on port 0 that records its trace,
-and ``WsClient``, a raw ``websockets`` client with request/response correlation (no SDK)."""
+and ``WsClient``, a raw ``websockets`` client with request/response correlation (no SDK).
+
+``cemu`` / ``chttp`` / ``cclients`` are the same over an emulator configured with
+``helpers.CONFIG`` and driven by a :class:`ManualTime` (``mtime``), for routing, survey and
+expiry tests. :func:`validate_trace` schema-checks every traced frame."""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/ (schema_check)
 
 from lpweb.emulator import Emulator  # noqa: E402
+from lpweb.emulator.timeutil import ManualTime  # noqa: E402
+
+from helpers import CONFIG  # noqa: E402
+from schema_check import check_frame  # noqa: E402
 
 TIMEOUT = 3.0
 
@@ -157,6 +165,52 @@ class Clients:
 @pytest.fixture
 async def clients(emu: Emulator, http: httpx.AsyncClient):
     c = Clients(emu, http)
+    yield c
+    for client in c.opened:
+        await client.close()
+
+
+def validate_trace(trace: Trace) -> tuple[set[str], dict[str, str]]:
+    """Schema-check every websocket frame of ``trace`` (raises ``FrameInvalid``); returns the
+    validated frame types and the unchecked ones with their reason."""
+    sides: dict[str, str] = {}
+    validated: set[str] = set()
+    unchecked: dict[str, str] = {}
+    for direction, conn, payload in trace.records:
+        if isinstance(payload, dict):
+            if payload.get("websocket"):
+                sides[conn] = "brand" if "/messaging/brand/" in payload["path"] else "consumer"
+            continue
+        if conn not in sides:
+            continue
+        result = check_frame(json.loads(payload), sides[conn])
+        if result.validated:
+            validated.add(result.frame_type)
+        else:
+            unchecked[result.frame_type] = result.reason or ""
+    return validated, unchecked
+
+
+@pytest.fixture
+async def mtime() -> ManualTime:
+    return ManualTime()
+
+
+@pytest.fixture
+async def cemu(trace: Trace, mtime: ManualTime):
+    async with Emulator(config=CONFIG, clock=mtime.now, scheduler=mtime, trace=trace) as e:
+        yield e
+
+
+@pytest.fixture
+async def chttp(cemu: Emulator):
+    async with httpx.AsyncClient(base_url=cemu.url, timeout=TIMEOUT) as client:
+        yield client
+
+
+@pytest.fixture
+async def cclients(cemu: Emulator, chttp: httpx.AsyncClient):
+    c = Clients(cemu, chttp)
     yield c
     for client in c.opened:
         await client.close()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 
-from conftest import Clients, Trace
-from schema_check import check_frame, schemas_available
+from conftest import Clients, Trace, validate_trace
+from schema_check import schemas_available
 
 TEXT = "text/plain"
 
@@ -157,20 +156,7 @@ async def test_full_consumer_agent_exchange(clients: Clients) -> None:
 async def test_every_frame_of_the_exchange_matches_the_schemas(clients: Clients, trace: Trace) -> None:
     """PROTO-01, PROTO-03: every traced frame with a published schema validates."""
     await full_exchange(clients)
-    sides: dict[str, str] = {}
-    validated: set[str] = set()
-    unchecked: dict[str, str] = {}
-    for direction, conn, payload in trace.records:
-        if isinstance(payload, dict):
-            if payload.get("websocket"):
-                sides[conn] = "brand" if "/messaging/brand/" in payload["path"] else "consumer"
-            continue
-        frame = json.loads(payload)
-        result = check_frame(frame, sides[conn])            # raises FrameInvalid on a mismatch
-        if result.validated:
-            validated.add(result.frame_type)
-        else:
-            unchecked[result.frame_type] = result.reason or ""
+    validated, unchecked = validate_trace(trace)
     core = {"InitConnection", "cm.ConsumerRequestConversation", "ms.PublishEvent", ".ams.ms.PublishEvent",
             "cqm.SubscribeExConversations", ".ams.aam.SubscribeExConversations", "ms.SubscribeMessagingEvents",
             "cm.UpdateConversationField", ".ams.cm.UpdateConversationField", "ms.MessagingEventNotification",
