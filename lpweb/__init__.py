@@ -25,7 +25,9 @@ from .enums import *  # noqa: F403 - the enums are part of the top-level API (AP
 from .enums import __all__ as _enum_names
 from .errors import (AuthError, ConnectionLost, ConversationClosed, InvalidState, LPError, ProtocolError,
                      RequestFailed, RequestTimeout, TransportError, UsageError)
+from .model.brand import BrandConnection
 from .model.connection import Connection
+from .model.consumer import ConsumerConnection
 from .model.conversation import Conversation
 from .model.dialog import Dialog
 from .model.message import Message
@@ -35,7 +37,7 @@ from .options import parse_options
 from .transports import default_token_store, default_transport
 
 __all__ = [
-    "__version__", "create_connection", "Connection", "Conversation", "Dialog", "Message", "Participant",
+    "__version__", "create_connection", "Connection", "ConsumerConnection", "BrandConnection", "Conversation", "Dialog", "Message", "Participant",
     "Skill", "ConversationSubscription", "default_token_store", "default_transport", "errors", "LPError",
     "UsageError", "InvalidState", "ConversationClosed", "ProtocolError", "RequestFailed", "RequestTimeout",
     "TransportError", "ConnectionLost", "AuthError", "create_client_properties", "create_customer_info_sde",
@@ -52,4 +54,5 @@ def create_connection(options: Mapping[str, Any] | None = None, **kwargs: Any) -
     ``token_store=`` to keep the token between runs (``localStorage`` in the browser).
     Raises :class:`~lpweb.errors.UsageError` for unknown, missing or conflicting options.
     """
-    return Connection(parse_options(options, **kwargs))
+    opts = parse_options(options, **kwargs)
+    return BrandConnection(opts) if opts.is_brand else ConsumerConnection(opts)

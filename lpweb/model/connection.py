@@ -1,8 +1,9 @@
-"""``Connection``: one consumer or brand connection to UMS (CONN-*, CEVT-*).
+"""``Connection``: what consumer and brand connections to UMS share (CONN-*, CEVT-*).
 
-Theory of operation. :meth:`Connection.open` discovers the domains (CSDS), gets a token
-(consumer: the given or stored JWT, else an anonymous signup; brand: an agentVep login),
-opens the websocket and creates the default subscription. From then on one reader task
+Theory of operation. :meth:`Connection.open` discovers the domains (CSDS), lets the side
+(:class:`~lpweb.model.consumer.ConsumerConnection` or
+:class:`~lpweb.model.brand.BrandConnection`) get its credentials and open the websocket,
+then creates the default subscription. From then on one reader task
 feeds every received frame to the sans-I/O :class:`~lpweb.protocol.ProtocolConnection`
 and dispatches what comes out: responses resolve the futures of :meth:`request`,
 notifications update the cached :class:`Conversation` objects (one per id, whatever the
@@ -13,33 +14,32 @@ schedules a ``tick`` for the next one on the event loop.
 from __future__ import annotations
 
 import asyncio
-import json
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from ..auth import agent as agent_auth
-from ..auth import consumer as consumer_auth
-from ..auth.consumer import jwt_claims, jwt_subject
 from ..endpoints import Endpoints, discover
-from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AgentState, AuthType, ConnectionState
-from ..errors import (AuthError, ConnectionLost, ConversationNotInCache, HttpError, InvalidState, LPError,
-                      ProtocolError, RequestFailed, TransportError, UsageError)
+from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AuthType, ConnectionState
+from ..errors import (ConnectionLost, ConversationNotInCache, InvalidState, LPError, ProtocolError, UsageError)
 from ..options import ConnectionOptions
 from ..protocol import (ConversationChange, ConversationChanges, FrameRejected, MessagingEvents,
                         NotificationReceived, ProtocolConnection, ProtocolNotification, RequestCompleted,
                         RequestErrored, Response, counter_ids)
 from ..protocol import requests as rq
-from ..transports import default_token_store, default_transport
-from ..transports.base import TokenStore, Transport, TransportClosed, WebSocket
+from ..transports import default_transport
+from ..transports.base import Transport, TransportClosed, WebSocket
 from .conversation import Conversation
-from .dialog import Dialog
 from .emitter import EventEmitter
 from .subscription import ConversationSubscription
 
 __all__ = ["Connection"]
 
+#: Methods that exist on one side only, so the other side can say so clearly (CONN-19).
+_ONE_SIDED = {name: "consumer" for name in ("create_conversation", "set_user_profile", "step_up")}
+_ONE_SIDED.update({name: "brand" for name in (
+    "set_agent_state", "create_routing_task_subscription", "get_message_statistics_for_user",
+    "get_message_statistics_for_brand")})
+
 KEEPALIVE_INTERVAL = 30.0           # GetClock every 30 s (protocol.md §4.5)
-OAUTH1_REFRESH_INTERVAL = 240.0     # agentVep refresh every 4 minutes (BAUTH-02)
 ORDERING_DELAY = 1.0                # hold unknown-conversation events 1 s (ORD-02)
 DEFAULT_QUERIES = {False: {"stage": ["OPEN", "CLOSE"]}, True: {"stage": ["OPEN"]}}  # SUB-02
 
@@ -58,15 +58,12 @@ class Connection(EventEmitter):
         self._conversations: dict[str, Conversation] = {}
         self._subscriptions: dict[str, ConversationSubscription] = {}
         self._transport: Transport | None = options.transport
-        self._token_store: TokenStore = options.token_store or default_token_store()
-        self._token: str | None = options.token
-        self._session: agent_auth.AgentSession | None = None
         self._endpoints: Endpoints | None = None
         self._ws: WebSocket | None = None
         self._protocol: ProtocolConnection | None = None
         self._futures: dict[str, asyncio.Future[Response]] = {}
+        # dialog id -> resolved by the first messaging notification of that dialog (history)
         self._history_waiters: dict[str, asyncio.Future[None]] = {}
-        self._subscribed_dialogs: set[str] = set()
         # Initial dumps that arrived before their subscribe() call resumed (same read batch).
         self._unclaimed_dumps: set[str] = set()
         self._loading: set[asyncio.Task[Any]] = set()
@@ -88,12 +85,49 @@ class Connection(EventEmitter):
 
     @property
     def agent_old_id(self) -> str:
-        """The brand user's ``{accountId}.{userId}`` id used in participant and routing bodies."""
-        return self._session.old_id if self._session else ""
+        """The brand user's ``{accountId}.{userId}`` id (brand connections only)."""
+        return ""
 
     def __repr__(self) -> str:
         return (f"Connection(account_id={self.options.account_id!r}, user_type={self.options.user_type!s}, "
                 f"state={self.state!s}, conversations={len(self._conversations)})")
+
+    # -- what each side supplies (ConsumerConnection, BrandConnection) --------------------------
+    async def _authenticate_and_connect(self) -> None:
+        """Get credentials and open the websocket (``self._connect_socket()``)."""
+        raise NotImplementedError
+
+    def _socket_address(self) -> tuple[str, dict[str, str]]:
+        """The websocket URL and handshake headers."""
+        raise NotImplementedError
+
+    async def _after_socket_open(self) -> None:
+        """Runs once the websocket is open, before the connection counts as connected."""
+
+    def _after_open(self) -> None:
+        """Starts side-specific background work once connected."""
+
+    async def _before_close(self) -> None:
+        """Runs at the start of an intentional close(), while the socket is still up."""
+
+    def _follow(self, conv: Conversation) -> None:
+        """A conversation became known or changed: load what the side needs, announce it once."""
+        if not conv.announced:
+            conv.announced = True
+            self._spawn(self._announce(conv))
+
+    async def _announce(self, conv: Conversation) -> None:
+        self.emit("conversation", conv)
+
+    async def get_token(self) -> str | None:
+        """The consumer JWT, or the brand bearer (CONN-11)."""
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        side = _ONE_SIDED.get(name)
+        if side is not None:
+            raise UsageError(f"{name}() is for {side} connections (CONN-19)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- opening and closing -----------------------------------------------------------------
     async def open(self) -> None:
@@ -110,11 +144,7 @@ class Connection(EventEmitter):
             if self._transport is None:
                 self._transport = default_transport()
             self._endpoints = await discover(self._transport, self.options.csds_domain, self.options.account_id)
-            if self.is_brand:
-                await self._brand_login()
-                await self._connect_socket()
-            else:
-                await self._consumer_connect()
+            await self._authenticate_and_connect()
         except BaseException:
             self.state = ConnectionState.FAILED_TO_CONNECT
             await self._teardown(1011, "failed to connect")
@@ -122,8 +152,7 @@ class Connection(EventEmitter):
         self.state = ConnectionState.CONNECTED
         self.emit("open")
         self._spawn(self._keepalive_loop())
-        if self.is_brand and self._session is not None and self.options.auth_data:
-            self._spawn(self._refresh_loop())
+        self._after_open()
         if self.options.create_default_subscription:
             query = self.options.default_subscription_query or DEFAULT_QUERIES[self.is_brand]
             self.default_subscription = await self.create_conversation_subscription(
@@ -136,12 +165,7 @@ class Connection(EventEmitter):
             self.state = ConnectionState.CLOSED
             return
         self.state = ConnectionState.CLOSING
-        if (self.is_brand and self.options.set_agent_offline_on_disconnect and self._protocol
-                and not self._protocol.closed):
-            try:
-                await self.set_agent_state(AgentState.OFFLINE)
-            except LPError as exc:
-                self.report_error(exc)
+        await self._before_close()
         await self._teardown(1000, "closed by the client")
         self.state = ConnectionState.CLOSED
         self.emit("close", {"code": 1000, "reason": "closed by the client"})
@@ -172,99 +196,15 @@ class Connection(EventEmitter):
             await self._transport.aclose()
             self._transport = None
 
-    # -- authentication ----------------------------------------------------------------------
-    async def _consumer_connect(self) -> None:
-        """Get a consumer JWT (given, stored, or new) and open the socket with it."""
-        assert self._transport is not None and self._endpoints is not None
-        from_store = False
-        if self._token is None:
-            self._token = self._token_store.get(self.options.token_store_key)
-            from_store = self._token is not None
-        if self._token is None:
-            self._token = await self._new_consumer_token()
-        elif self.auth_type == AuthType.NONE:
-            self.auth_type = AuthType.CONSUMER_UNDETERMINED
-        try:
-            self.user_id = jwt_subject(self._token)
-            await self._connect_socket()
-        except (AuthError, HttpError, TransportError, RequestFailed) as exc:
-            # A stored token the server no longer accepts: forget it and start afresh once.
-            if not (from_store and _is_auth_failure(exc)):
-                raise
-            self._token_store.delete(self.options.token_store_key)
-            await self._teardown_socket()
-            self._token = await self._new_consumer_token()
-            self.user_id = jwt_subject(self._token)
-            await self._connect_socket()
-        self._token_store.set(self.options.token_store_key, self._token)
-
-    async def _new_consumer_token(self) -> str:
-        """CAUTH-01..03: anonymous signup, or a token through the account's connectors."""
-        assert self._transport is not None and self._endpoints is not None
-        t, ep, opts = self._transport, self._endpoints, self.options
-        if opts.use_authenticated_connection:
-            assert opts.jwt is not None
-            issuer = jwt_claims(opts.jwt).get("iss")
-            connector = await consumer_auth.find_connector(t, ep, consumer_auth.AUTHENTICATED_CONNECTOR,
-                                                           issuer if isinstance(issuer, str) else None)
-            self.auth_type = AuthType.CONSUMER_AUTHENTICATED
-            return await consumer_auth.authenticate_with_connector(t, ep, connector, opts.jwt)
-        if opts.use_unauthenticated_connection:
-            connector = await consumer_auth.find_connector(t, ep, consumer_auth.UNAUTHENTICATED_CONNECTOR)
-            external = await consumer_auth.unauth_external_token(t, ep)
-            self.auth_type = AuthType.CONSUMER_UNAUTHENTICATED
-            return await consumer_auth.authenticate_with_connector(t, ep, connector, external)
-        self.auth_type = AuthType.CONSUMER_ANONYMOUS
-        return await consumer_auth.anonymous_signup(t, ep)
-
-    async def _brand_login(self) -> None:
-        assert self._transport is not None and self._endpoints is not None
-        opts = self.options
-        if opts.auth_agent_session_data:
-            data = opts.auth_agent_session_data
-            self._session = agent_auth.AgentSession(
-                bearer=data.get("token") or data.get("bearer") or "", csrf=data.get("csrf", ""),
-                session_id=data.get("sessionId", data.get("session_id", "")),
-                user_id=str(data.get("userId", data.get("user_id", ""))),
-                user_pid=str(data.get("userPid", data.get("user_pid", ""))), account_id=opts.account_id)
-            if not self._session.bearer:
-                raise UsageError("auth_agent_session_data needs a 'token'")
-        elif opts.auth_data:
-            self.emit("getAgentToken#request", {"account_id": opts.account_id})
-            self._session = await agent_auth.login(self._transport, self._endpoints, opts.auth_data)
-            self.emit("getAgentToken#response", {"user_id": self._session.user_id})
-        else:
-            raise UsageError("token_maintainer connections are not supported yet")
-        self.user_id = self._session.user_pid or self._session.old_id
-        self.auth_type = AuthType.BRAND_AUTHENTICATED
-
-    async def get_token(self) -> str | None:
-        """The consumer JWT, or the brand bearer (CONN-11)."""
-        if self.is_brand:
-            return self._session.bearer if self._session else None
-        return self._token
-
     # -- the websocket -----------------------------------------------------------------------
     async def _connect_socket(self) -> None:
-        assert self._transport is not None and self._endpoints is not None
-        acc = self.options.account_id
-        headers: dict[str, str] = {}
-        if self.is_brand:
-            assert self._session is not None
-            service = self._endpoints.first("facadeMsg", "asyncMessagingEnt")
-            url = self._endpoints.ws_url(service, f"/ws_api/account/{acc}/messaging/brand/{self._session.bearer}?v=2.1")
-        else:
-            url = self._endpoints.ws_url("asyncMessagingEnt", f"/ws_api/account/{acc}/messaging/consumer?v=3")
-            if self._transport.websocket_headers:
-                headers["Authorization"] = f"jwt {self._token}"
-                headers["Client-Properties"] = json.dumps({"type": ".ClientProperties", **self._client_properties()})
+        assert self._transport is not None
+        url, headers = self._socket_address()
         ws = await self._transport.connect_websocket(url, headers)
         self._ws = ws
         self._protocol = ProtocolConnection(self._ids, default_timeout=self.options.response_timeout / 1000)
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws, self._protocol))
-        if not self.is_brand and not self._transport.websocket_headers:
-            await self.request(rq.INIT_CONNECTION, None, headers=[
-                rq.client_properties_header(self._client_properties()), rq.auth_header(self._token or "")])
+        await self._after_socket_open()
 
     async def _teardown_socket(self) -> None:
         if self._ws is not None:
@@ -275,14 +215,6 @@ class Connection(EventEmitter):
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
         self._ws = None
-
-    def _client_properties(self) -> dict[str, Any]:
-        props: dict[str, Any] = {"appId": self.options.app_id}
-        if self.options.app_version:
-            props["appVersion"] = self.options.app_version
-        props.update(self.options.client_properties or {})
-        props.pop("type", None)
-        return props
 
     async def _read_loop(self, ws: WebSocket, protocol: ProtocolConnection) -> None:
         try:
@@ -425,41 +357,6 @@ class Connection(EventEmitter):
         if not conv.is_open and self._conversations.get(conv.conversation_id) is conv:
             del self._conversations[conv.conversation_id]
 
-    def _follow(self, conv: Conversation) -> None:
-        """Load new dialogs' messages (consumer, SUB-21) and announce new conversations."""
-        if not self.is_brand:
-            for dialog in conv.dialogs.values():
-                if dialog.dialog_id not in self._subscribed_dialogs and (dialog.is_open or not conv.messages):
-                    self._subscribed_dialogs.add(dialog.dialog_id)
-                    task = self._spawn(self._load_dialog(dialog))
-                    self._loading.add(task)
-                    task.add_done_callback(self._loading.discard)
-        if not conv.announced:
-            conv.announced = True
-            self._spawn(self._announce(conv))
-
-    async def _announce(self, conv: Conversation) -> None:
-        pending = [t for t in self._loading if not t.done()]
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-        self.emit("conversation", conv)
-
-    async def _load_dialog(self, dialog: Dialog) -> None:
-        """Subscribe to a dialog's messaging events; history arrives as one notification."""
-        waiter = asyncio.get_running_loop().create_future()
-        self._history_waiters[dialog.dialog_id] = waiter
-        try:
-            await self.request(rq.SUBSCRIBE_MESSAGING_EVENTS, {
-                "dialogId": dialog.dialog_id, "conversationId": dialog.conversation.conversation_id,
-                "fromSeq": dialog.last_sequence + 1})
-            await asyncio.wait_for(waiter, self.options.response_timeout / 1000)
-        except (LPError, asyncio.TimeoutError) as exc:
-            self._subscribed_dialogs.discard(dialog.dialog_id)
-            self.report_error(exc if isinstance(exc, LPError) else ProtocolError(
-                f"no message history for dialog {dialog.dialog_id}"))
-        finally:
-            self._history_waiters.pop(dialog.dialog_id, None)
-
     def _conversation_of_dialog(self, dialog_id: str) -> Conversation | None:
         conv = self._conversations.get(dialog_id)
         if conv is not None:
@@ -508,59 +405,10 @@ class Connection(EventEmitter):
         while pending := [t for t in self._loading if not t.done()]:
             await asyncio.gather(*pending, return_exceptions=True)
 
-    # -- consumer and brand actions ---------------------------------------------------------------
-    def _require_consumer(self, what: str) -> Connection:
-        if self.is_brand:
-            raise UsageError(f"{what} is for consumer connections")
-        return self
-
-    def _require_brand(self, what: str) -> Connection:
-        if not self.is_brand:
-            raise UsageError(f"{what} is for brand connections")
-        return self
-
-    async def create_conversation(self, skill_id: str | None = None, context: dict[str, Any] | None = None,
-                                  campaign_info: dict[str, Any] | None = None) -> Conversation:
-        """Open a new conversation as the consumer (CONN-05); its messages are followed."""
-        self._require_consumer("create_conversation")
-        body: dict[str, Any] = {"channelType": "MESSAGING", "brandId": self.options.account_id,
-                                "skillId": str(skill_id) if skill_id is not None else "-1"}
-        if context is not None:
-            body["conversationContext"] = context
-        if campaign_info is not None:
-            body["campaignInfo"] = campaign_info
-        resp = await self.request(rq.CONSUMER_REQUEST_CONVERSATION, body)
-        conv_id = resp.body.get("conversationId") if isinstance(resp.body, dict) else None
-        if not isinstance(conv_id, str) or not conv_id:
-            raise ProtocolError("the create-conversation answer has no conversationId")
-        conv = self._conversations.get(conv_id)
-        if conv is None:
-            conv = self._conversations[conv_id] = Conversation(self, conv_id)
-            conv.skill.skill_id = body["skillId"]
-        self._follow(conv)
-        await self._until_dialog_loaded(conv.main_dialog)
-        return conv
-
-    async def _until_dialog_loaded(self, dialog: Dialog) -> None:
-        waiter = self._history_waiters.get(dialog.dialog_id)
-        if waiter is not None:
-            await asyncio.wait({waiter}, timeout=self.options.response_timeout / 1000)
-
     async def close_conversation(self, conversation_id: str) -> None:
         """Close a whole conversation by id (CONN-06); no post-conversation survey."""
         await self.request(rq.UPDATE_CONVERSATION_FIELD, {
             "conversationId": conversation_id, "conversationField": [rq.close_conversation_field()]})
-
-    async def set_user_profile(self, data: dict[str, Any]) -> Response:
-        """Set the consumer's profile (CONN-12, PROF-05)."""
-        self._require_consumer("set_user_profile")
-        return await self.request(rq.SET_USER_PROFILE, dict(data))
-
-    async def set_agent_state(self, agent_state: AgentState | str) -> None:
-        """Set the brand user's availability (CONN-07)."""
-        self._require_brand("set_agent_state")
-        await self.request(rq.SET_AGENT_STATE, {"channels": ["MESSAGING"], "agentUserId": self.agent_old_id,
-                                                "availability": str(agent_state)})
 
     # -- background work -------------------------------------------------------------------------
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
@@ -583,32 +431,3 @@ class Connection(EventEmitter):
                 return
             except LPError as exc:
                 self.report_error(exc)
-
-    async def _refresh_loop(self) -> None:
-        while True:
-            await asyncio.sleep(OAUTH1_REFRESH_INTERVAL)
-            assert self._transport is not None and self._endpoints is not None and self._session is not None
-            try:
-                await agent_auth.refresh(self._transport, self._endpoints, self._session)
-                self.emit("refresh-token")
-            except AuthError as exc:
-                self.emit("token-invalid", {"error": exc})
-                try:
-                    await self._brand_login()
-                    self.emit("token-regenerated", {"user_id": self._session.user_id})
-                except LPError as login_exc:
-                    self.report_error(login_exc)
-            except LPError as exc:
-                self.report_error(exc)
-
-
-def _is_auth_failure(exc: BaseException) -> bool:
-    if isinstance(exc, AuthError):
-        return True
-    if isinstance(exc, HttpError):
-        return exc.status in (401, 403)
-    if isinstance(exc, RequestFailed):
-        return exc.code in (401, 403)
-    if isinstance(exc, ConnectionLost):
-        return exc.code in (4401, 4407)
-    return isinstance(exc, TransportError)  # browsers see a refused handshake only as 1006

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..enums import ConversationState, DialogType, ParticipantChatState, ParticipantRole
-from ..errors import ConversationClosed, InvalidState
+from ..errors import ConversationClosed, InvalidState, UsageError
 from ..protocol import requests as rq
 from .dialog import Dialog
 from .emitter import EventEmitter
@@ -83,6 +83,11 @@ class Conversation(EventEmitter):
                     return message
         return None
 
+    def _brand(self, what: str) -> Connection:
+        if not self.connection.is_brand:
+            raise UsageError(f"{what}() is for brand connections (CONN-19)")
+        return self.connection
+
     def _ensure_open(self) -> None:
         if not self.is_open:
             raise ConversationClosed(f"conversation {self.conversation_id} is closed")
@@ -106,7 +111,7 @@ class Conversation(EventEmitter):
 
     async def send_private_message(self, text: str, metadata: Any = None) -> dict[str, Any]:
         """A message consumers do not see (CONV-12)."""
-        self.connection._require_brand("send_private_message")
+        self._brand("send_private_message")
         return await self._require_open_dialog().publish(rq.text_event(text), metadata,
                                                          message_audience="AGENTS_AND_MANAGERS")
 
@@ -146,14 +151,14 @@ class Conversation(EventEmitter):
 
     async def join(self, role: ParticipantRole | str = ParticipantRole.AGENT) -> None:
         """Add the current brand user in ``role`` (CONV-01)."""
-        conn = self.connection._require_brand("join")
+        conn = self._brand("join")
         await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
             "conversationId": self.conversation_id,
             "conversationField": [rq.join_field(str(role), conn.agent_old_id)]})
 
     async def leave(self) -> None:
         """Remove the current brand user (CONV-02)."""
-        conn = self.connection._require_brand("leave")
+        conn = self._brand("leave")
         me = next((p for p in self.participants if p.matches(conn.user_id) or p.matches(conn.agent_old_id)), None)
         if me is None:
             raise InvalidState("the current user is not a participant of this conversation")
