@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..enums import ConversationState, DialogType, ParticipantChatState, ParticipantRole
+from ..enums import ConversationState, CsatStatus, DialogType, ParticipantChatState, ParticipantRole
 from ..errors import ConversationClosed, InvalidState, UsageError
 from ..protocol import requests as rq
 from .dialog import Dialog
@@ -45,7 +45,10 @@ class Conversation(EventEmitter):
     # -- properties -----------------------------------------------------------------------
     @property
     def is_open(self) -> bool:
-        return self.stage == "OPEN" and self.state not in (ConversationState.CLOSE, ConversationState.CLOSING)
+        """True while the conversation's stage is OPEN (protocol.md §0.8: ``stage`` is the real
+        status; a post-conversation survey runs with MAIN closed and the stage still OPEN) and
+        no close() is under way."""
+        return self.stage == "OPEN" and self.state != ConversationState.CLOSING
 
     @property
     def open_dialog(self) -> Dialog | None:
@@ -174,7 +177,7 @@ class Conversation(EventEmitter):
         before = {(p.id, str(p.role)) for p in self.participants}
         old_skill = self.skill.skill_id
         if isinstance(details.get("participants"), list):
-            self.participants = [Participant.from_wire(p) for p in details["participants"]]
+            self.participants = [Participant.from_wire(p, self.connection) for p in details["participants"]]
         for wire in details.get("dialogs") or []:
             if isinstance(wire, dict) and isinstance(wire.get("dialogId"), str):
                 dialog = self.dialogs.get(wire["dialogId"])
@@ -246,7 +249,32 @@ class Conversation(EventEmitter):
                 return p
         meta = change.get("originatorMetadata")
         role = meta.get("role", "") if isinstance(meta, dict) else ""
-        return Participant(origin, role, old_id=change.get("originatorOldId"))
+        return Participant(origin, role, old_id=change.get("originatorOldId"), connection=self.connection)
+
+    # -- consumer actions ---------------------------------------------------------------------
+    async def resume_conversation(self) -> Conversation:
+        """Start a new conversation after this closed one, in the same skill and with the same
+        context (CONV-08); returns the new :class:`Conversation`.
+
+        [INF] The wire form of a resume is not documented; lpweb requests a new conversation
+        carrying this one's skill, context and campaign."""
+        if self.is_open:
+            raise InvalidState(f"conversation {self.conversation_id} is still open; nothing to resume")
+        details = self.details
+        return await self.connection.create_conversation(
+            skill_id=self.skill.skill_id, context=details.get("context") or self.context,
+            campaign_info=details.get("campaignInfo"))
+
+    async def submit_csat(self, rate: int, resolved: bool | None = None,
+                          status: CsatStatus | str = CsatStatus.FILLED) -> None:
+        """Send the consumer's satisfaction rating, 1 to 5 (the ``CSATRate`` field, protocol.md §5.6)."""
+        if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= 5:
+            raise UsageError("the CSAT rate is a whole number from 1 to 5")
+        field: dict[str, Any] = {"field": "CSATRate", "csatRate": rate, "status": str(status)}
+        if resolved is not None:
+            field["csatResolutionConfirmation"] = bool(resolved)
+        await self.connection.request(rq.UPDATE_CONVERSATION_FIELD, {
+            "conversationId": self.conversation_id, "conversationField": [field]})
 
     def __repr__(self) -> str:
         return (f"Conversation({self.conversation_id!r}, stage={self.stage}, state={self.state!s}, "

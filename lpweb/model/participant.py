@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..enums import ParticipantChatState, ParticipantRole, ParticipantState
+from ..errors import UsageError
+from ..protocol import requests as rq
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 __all__ = ["Participant", "Skill"]
 
@@ -26,15 +32,28 @@ class Participant:
     state: ParticipantState | str = ParticipantState.ACTIVE
     old_id: str | None = None
     chat_state: ParticipantChatState | str | None = None
+    connection: Connection | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_wire(cls, entry: dict) -> "Participant":
+    def from_wire(cls, entry: dict, connection: Connection | None = None) -> "Participant":
         return cls(
             id=str(entry.get("id", "")),
             role=_enum(ParticipantRole, entry.get("role"), ""),
             state=_enum(ParticipantState, entry.get("state", "ACTIVE"), ParticipantState.ACTIVE),
             old_id=entry.get("oldId"),
+            connection=connection,
         )
+
+    async def get_user_profile(self) -> Any:
+        """This participant's profile (PROF-01/03). A consumer may read only its own (PROF-02):
+        asking for another participant's raises :class:`~lpweb.errors.UsageError` locally."""
+        conn = self.connection
+        if conn is None:
+            raise UsageError("this participant is not attached to a connection")
+        if not conn.is_brand and not self.matches(conn.user_id):
+            raise UsageError("a consumer can read only its own profile (PROF-02)")
+        resp = await conn.request(rq.GET_USER_PROFILE, {"userId": self.id})
+        return resp.body
 
     def matches(self, user_id: str) -> bool:
         return user_id in (self.id, self.old_id)
