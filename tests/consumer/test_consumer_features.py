@@ -95,16 +95,17 @@ async def test_close_main_dialog_runs_the_survey_then_csat(make_consumer, agent)
     assert conv.is_open and conv.open_dialog is question.dialog
     assert conv.get_dialog(DialogType.MAIN).state == lpweb.DialogState.CLOSE
     closed = asyncio.ensure_future(conv.wait_for("close", timeout=T))
-    while question.quick_replies:  # each question offers its answers as quick replies
+    while question.quick_replies and not closed.done():  # each question offers its answers as quick replies
         reply = question.quick_replies["replies"][0]
         next_question = asyncio.ensure_future(conv.wait_for(
             "message", check=lambda m: m.dialog.dialog_type == DialogType.POST_SURVEY
-            and m.participant.role != ParticipantRole.CONSUMER and m.sequence > question.sequence, timeout=2))
+            and m.participant.role != ParticipantRole.CONSUMER and m.sequence > question.sequence, timeout=T))
         await conv.send_message(reply["title"], reply["click"].get("metadata"))
-        try:
-            question = await next_question
-        except lpweb.RequestTimeout:
+        await asyncio.wait({next_question, closed}, return_when=asyncio.FIRST_COMPLETED)
+        if not next_question.done():
+            next_question.cancel()
             break
+        question = next_question.result()
     await closed
     assert not conv.is_open and conv.open_dialog is None
     await conv.submit_csat(5, resolved=True)
