@@ -1,8 +1,16 @@
-"""The demo's agent bot: a brand connection (native lpweb) that greets and echoes.
+"""The demo's agent bot: a brand connection (native lpweb) that greets, echoes and shows off.
 
 It logs in with a username and password, watches every open conversation of the account
-(the default brand subscription), joins each new one as the assigned agent, greets the
-consumer, then answers every consumer message with an echo and read receipts.
+(the default brand subscription), joins each new one as the assigned agent and greets the
+consumer. Then it answers each consumer message with read receipts and:
+
+* ``card`` — a structured-content card (text, image, buttons);
+* ``options`` — a question with quick replies;
+* ``picture`` — an image file it uploads;
+* a file from the consumer — a reply naming the file and its size, after downloading it;
+* ``bye`` — closes the main dialog, which starts the post-conversation survey when the
+  conversation's skill has one (the demo emulator's default skill does);
+* anything else — an echo.
 
 Run it against the local emulator::
 
@@ -14,29 +22,81 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import struct
+import zlib
 
 import lpweb
-from lpweb import ParticipantRole, UserType
+from lpweb import DialogType, ParticipantRole, UserType
 
 log = logging.getLogger("lpweb.demo.bot")
-GREETING = "Hi! I'm the lpweb demo bot. Say something and I'll echo it back."
+GREETING = ("Hi! I'm the lpweb demo bot. Say something and I'll echo it back. "
+            "Try 'card', 'options', 'picture', or send me an image; 'bye' ends the chat.")
+CARD = {"type": "vertical", "elements": [
+    {"type": "text", "text": "lpweb demo card", "tooltip": "title", "style": {"bold": True, "size": "large"}},
+    {"type": "text", "text": "Structured content rendered safely in your page."},
+    {"type": "button", "title": "Open the docs", "tooltip": "Open the docs",
+     "click": {"actions": [{"type": "link", "name": "Open the docs", "uri": "https://developers.liveperson.com"}]}},
+    {"type": "button", "title": "Say thanks", "click": {"actions": [{"type": "publishText", "text": "thanks"}]}},
+]}
+OPTIONS_TEXT = "Which do you prefer?"
+OPTIONS = {"type": "quickReplies", "itemsPerRow": 3, "replies": [
+    {"type": "button", "tooltip": title, "title": title,
+     "click": {"actions": [{"type": "publishText", "text": title}],
+               "metadata": [{"type": "ExternalId", "id": f"choice-{title.lower()}"}]}}
+    for title in ("Tea", "Coffee", "Water")]}
 
 
 def echo_reply(text: str) -> str:
     return f"You said: {text}"
 
 
+def demo_png(width: int = 48, height: int = 48) -> bytes:
+    """A small PNG (a colour gradient), made without any imaging library."""
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 5 % 256, y * 5 % 256, 160)) for x in range(width))
+                    for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+async def answer(conversation: lpweb.Conversation, message: lpweb.Message) -> None:
+    """Reply to one consumer message according to the commands above."""
+    if message.is_downloadable:
+        file = await message.download_file()
+        await conversation.send_message(f"Got your file {file.filename} ({len(file.data)} bytes).")
+        return
+    if not isinstance(message.body, str):
+        return
+    command = message.body.strip().lower()
+    if command == "card":
+        await conversation.send_rich_text(CARD)
+    elif command == "options":
+        await conversation.send_message(OPTIONS_TEXT, quick_replies=OPTIONS)
+    elif command == "picture":
+        await conversation.upload_file(demo_png(), "A picture from the bot")
+    elif command == "bye":
+        await conversation.send_message("Thanks for chatting with lpweb. Goodbye!")
+        main = conversation.get_dialog(DialogType.MAIN)
+        if main is not None and main.is_open:
+            await main.close()
+    else:
+        await conversation.send_message(echo_reply(message.body))
+
+
 async def serve_conversation(conversation: lpweb.Conversation) -> None:
-    """Join one conversation, greet, and echo what the consumer writes."""
+    """Join one conversation, greet, and answer what the consumer writes in the main dialog."""
 
     @conversation.on("message")
     async def on_message(message: lpweb.Message) -> None:
-        if message.participant.role != ParticipantRole.CONSUMER or not conversation.is_open:
+        if (message.participant.role != ParticipantRole.CONSUMER or not conversation.is_open
+                or message.dialog.dialog_type != DialogType.MAIN or not message.dialog.is_open):
             return
         await message.accept()
         await message.read()
-        if isinstance(message.body, str):
-            await conversation.send_message(echo_reply(message.body))
+        await answer(conversation, message)
 
     conversation.on("close", lambda: log.info("conversation %s closed", conversation.conversation_id))
     role = ParticipantRole.AGENT if conversation.assigned_agent else ParticipantRole.ASSIGNED_AGENT
@@ -54,7 +114,8 @@ async def run_bot(csds_domain: str, account_id: str, username: str = "bot", pass
 
     @connection.on("conversation")
     async def on_conversation(conversation: lpweb.Conversation) -> None:
-        if conversation.is_open and conversation.consumer is not None:
+        main = conversation.get_dialog(DialogType.MAIN)
+        if conversation.is_open and main is not None and main.is_open and conversation.consumer is not None:
             await serve_conversation(conversation)
 
     await connection.open()
@@ -67,10 +128,19 @@ async def run_bot(csds_domain: str, account_id: str, username: str = "bot", pass
         await connection.close()
 
 
+#: The demo emulator's configuration: one account whose default skill runs a survey.
+DEMO_ACCOUNT = "1234567"
+DEMO_CONFIG = {"accounts": [{
+    "id": DEMO_ACCOUNT,
+    "skills": [{"id": "-1", "name": "Demo", "survey": True}],
+    "users": [{"name": "bot", "password": "bot-password", "permissions": ["MANAGER"]}],
+}]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="lpweb demo agent bot")
     parser.add_argument("--csds", required=True, help="CSDS host[:port], e.g. 127.0.0.1:8081")
-    parser.add_argument("--account", default="1234567")
+    parser.add_argument("--account", default=DEMO_ACCOUNT)
     parser.add_argument("--user", default="bot")
     parser.add_argument("--password", default="bot-password")
     args = parser.parse_args()

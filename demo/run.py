@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from demo.agent_bot import run_bot  # noqa: E402
+from demo.agent_bot import DEMO_CONFIG, run_bot  # noqa: E402
 from e2e.support import SITE, is_outside, launch_kwargs, make_server, require_site  # noqa: E402
 from lpweb.emulator import Emulator  # noqa: E402
 
@@ -123,7 +123,7 @@ async def amain(args: argparse.Namespace) -> int:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     except (NotImplementedError, RuntimeError):
         pass
-    emu = Emulator(host="127.0.0.1", port=args.emulator_port)
+    emu = Emulator(host="127.0.0.1", port=args.emulator_port, config=DEMO_CONFIG)
     try:
         await emu.start()
     except OSError as exc:

@@ -44,7 +44,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def site_server():
     require_site()
-    server = make_server(SITE)
+    server = make_server(SITE, mounts={"/harness/": Path(__file__).resolve().parent / "harness"})
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     yield server
@@ -83,11 +83,11 @@ class _LoopThread:
 @pytest.fixture(scope="session")
 def emulator():
     """The local emulator with the demo bot connected as brand user "bot"."""
-    from demo.agent_bot import run_bot
+    from demo.agent_bot import DEMO_CONFIG, run_bot
     from lpweb.emulator import Emulator
 
     runner = _LoopThread()
-    emu = Emulator(host="127.0.0.1", port=0)
+    emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
     state: dict = {}
 
     async def start():

@@ -65,6 +65,13 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         ".html": "text/html; charset=utf-8",
     }
     cache_control = "no-store"
+    mounts: dict[str, str] = {}  # URL prefix ("/harness/") -> folder served under it
+
+    def translate_path(self, path: str) -> str:
+        for prefix, folder in self.mounts.items():
+            if path.startswith(prefix):
+                return str(Path(folder) / path[len(prefix):].split("?", 1)[0].split("#", 1)[0])
+        return super().translate_path(path)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", self.cache_control)
@@ -76,13 +83,16 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(root: str | os.PathLike = SITE, port: int = 0, host: str = "127.0.0.1",
-                cache_control: str = "no-store") -> http.server.ThreadingHTTPServer:
+                cache_control: str = "no-store",
+                mounts: dict[str, str | os.PathLike] | None = None) -> http.server.ThreadingHTTPServer:
     """A threading static server for ``root`` on ``host:port`` (port 0 picks a free one).
 
     ``cache_control="no-store"`` makes every browser context cold (tests);
-    the demo passes a ``max-age`` so reloads are quicker.
+    the demo passes a ``max-age`` so reloads are quicker. ``mounts`` serves extra folders
+    under URL prefixes (the e2e suite's test pages under ``/harness/``).
     """
-    handler_cls = type("Handler", (StaticHandler,), {"cache_control": cache_control})
+    handler_cls = type("Handler", (StaticHandler,), {
+        "cache_control": cache_control, "mounts": {k: str(v) for k, v in (mounts or {}).items()}})
     handler = functools.partial(handler_cls, directory=str(root))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
