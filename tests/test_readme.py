@@ -21,7 +21,7 @@ from lpweb import ParticipantRole, UserType
 from lpweb.emulator import Emulator
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-T = 15
+T = 30
 
 
 def snippet(heading: str) -> str:

@@ -26,6 +26,29 @@ UPLOAD_FILE_TYPES = frozenset(FILE_TYPES)
 SET_PROFILE_OK = "OK User Profile set successfully"     # the Send API's msg text (§5.9)
 
 
+def take_over(session: "Session", req: "Request") -> Reply:
+    """[INF] Consumer step-up (protocol.md §2.6: the wire form is undocumented): an
+    authenticated consumer takes over a conversation of the unauthenticated identity whose
+    LP JWT it presents: ``{"conversationId", "previousConsumerJwt"}``."""
+    consumer_id = session.require_consumer()
+    body = session.body(req)
+    platform = session.platform
+    me = platform.tokens.consumer_token(session.token or "", session.account_id)
+    if me is None or me.kind != "authenticated":
+        raise Reject(403, "Only an authenticated consumer can take over a conversation")
+    previous = body.get("previousConsumerJwt")
+    old = platform.tokens.consumer_token(previous, session.account_id) if isinstance(previous, str) else None
+    if old is None or old.kind == "authenticated":
+        raise Reject(401, "previousConsumerJwt is not a valid unauthenticated consumer token")
+    conv = platform.accounts[session.account_id].conversations.get(str(body.get("conversationId")))
+    if conv is None or conv.consumer_id != old.sub:
+        raise Reject(404, "Conversation not found for the previous consumer")
+    if conv.stage != "OPEN":
+        raise Reject(400, "The conversation is closed")
+    platform.take_over(conv, consumer_id)
+    return ok("OK Conversation taken over successfully")
+
+
 def set_user_profile(session: "Session", req: "Request") -> Reply:
     consumer_id = session.require_consumer()
     body = session.body(req)
@@ -83,6 +106,7 @@ def generate_download_url(session: "Session", req: "Request") -> Reply:
 HANDLERS: dict[str, Callable[["Session", "Request"], Reply]] = {
     "userprofile.SetUserProfile": set_user_profile,
     "up.GetUserProfile": get_user_profile,
+    "cm.TakeoverConversation": take_over,
     "ms.GenerateURLForUploadFile": generate_upload_url,
     "ms.GenerateURLForDownloadFile": generate_download_url,
 }

@@ -8,6 +8,14 @@ starting at 0 (ContentEvent and AcceptStatusEvent only; chat states are not stor
 :class:`Platform` applies every change and queues change notices; ``flush()`` hands them
 to the registered listeners (the websocket sessions of :mod:`.engine`), so a session can
 send its response first and the notifications after it. Nothing here does I/O.
+
+Listeners are indexed by who they are (:func:`listen_keys`): a brand session under its
+account, its user's PID and its user's old id; a consumer session under (account, consumer
+id). Each notice goes only to the listeners that can receive it (a message event: the
+conversation's consumer and its brand participants; a conversation change: its consumer and
+the account's brand sessions; a ring: the rung agent), so the cost of one event does not grow
+with the number of open connections. Conversations are likewise indexed by consumer and by
+dialog id (``Account.by_consumer``, ``Account.by_dialog``).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 
@@ -23,7 +32,8 @@ from .timeutil import AsyncioScheduler, Scheduler, Timer, wall_clock_ms
 from .tokens import Tokens
 
 __all__ = ["BrandUser", "Participant", "EventRecord", "Dialog", "Conversation", "Account", "Skill",
-           "Platform", "Listener", "AGENT_ROLES", "PARTICIPANT_ROLES", "PlatformError", "JOIN_ROLES"]
+           "Platform", "Listener", "AGENT_ROLES", "PARTICIPANT_ROLES", "PlatformError", "JOIN_ROLES",
+           "listen_keys", "ListenKey"]
 
 PARTICIPANT_ROLES = ("CONSUMER", "ASSIGNED_AGENT", "AGENT", "MANAGER", "READER", "BRAND_BOT", "CONTROLLER")
 AGENT_ROLES = tuple(r for r in PARTICIPANT_ROLES if r != "CONSUMER")
@@ -186,6 +196,8 @@ class Account:
     skills: dict[str, Skill] = field(default_factory=lambda: {DEFAULT_SKILL: Skill(DEFAULT_SKILL, "default")})
     users: dict[str, BrandUser] = field(default_factory=dict)            # by login name
     conversations: dict[str, Conversation] = field(default_factory=dict)
+    by_consumer: dict[str, list[Conversation]] = field(default_factory=dict)   # consumer id -> conversations
+    by_dialog: dict[str, Conversation] = field(default_factory=dict)           # dialog id -> conversation
     consumers: set[str] = field(default_factory=set)
     agent_states: dict[str, dict[str, Any]] = field(default_factory=dict)  # old id -> SetAgentState body
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)      # consumer id -> SetUserProfile body
@@ -209,6 +221,28 @@ class Listener(Protocol):
     def on_event(self, conversation: Conversation, record: EventRecord) -> None: ...
 
 
+ListenKey = tuple[str, ...]
+_EVERYTHING: ListenKey = ("*",)
+
+
+def listen_keys(listener: Any) -> tuple[ListenKey, ...]:
+    """The index keys of a listener, from its ``account_id``, ``user`` and ``consumer_id``.
+
+    A brand session: ``("brand", account)``, ``("pid", account, userPid)``, ``("agent",
+    account, oldId)``. A consumer session: ``("consumer", account, consumerId)`` once it
+    knows its consumer (none before InitConnection: it can receive nothing yet). An object
+    without an ``account_id`` is a catch-all listener that receives every notice.
+    """
+    account = getattr(listener, "account_id", None)
+    if account is None:
+        return (_EVERYTHING,)
+    user = getattr(listener, "user", None)
+    if user is not None:
+        return (("brand", account), ("pid", account, user.pid), ("agent", account, user.old_id))
+    consumer = getattr(listener, "consumer_id", None)
+    return (("consumer", account, consumer),) if consumer is not None else ()
+
+
 class Platform:
     """Every account of the emulated cloud, plus the token service, the router and the faults.
 
@@ -229,8 +263,9 @@ class Platform:
         self.accounts: dict[str, Account] = {}
         self.advertised = "127.0.0.1:0"        # host:port CSDS hands out; set by the server
         self.scheme = "http"                   # "https" when the server runs TLS
-        self._listeners: list[Listener] = []
-        self._pending: list[Callable[[], None]] = []
+        self._listeners: dict[Listener, tuple[ListenKey, ...]] = {}     # insertion-ordered, -> its keys
+        self._index: dict[ListenKey, dict[Listener, None]] = {}
+        self._pending: deque[Callable[[], None]] = deque()
         self._touched: dict[str, Conversation] = {}
         self._flushing = False
         self._user_ids = itertools.count(3_000_000_001)
@@ -298,20 +333,53 @@ class Platform:
 
     # ---- listeners ----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        if listener in self._listeners:
+            return
+        keys = listen_keys(listener)
+        self._listeners[listener] = keys
+        for key in keys:
+            self._index.setdefault(key, {})[listener] = None
 
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
-            self._listeners.remove(listener)
+            self._unindex(listener)
             self.router.listener_gone(listener)
+
+    def _unindex(self, listener: Listener) -> None:
+        for key in self._listeners.pop(listener):
+            group = self._index.get(key)
+            if group is not None:
+                group.pop(listener, None)
+                if not group:
+                    del self._index[key]
+
+    def reindex_listener(self, listener: Listener) -> None:
+        """Re-read the keys of a registered listener (a consumer that authenticated late)."""
+        if listener in self._listeners and listen_keys(listener) != self._listeners[listener]:
+            self._unindex(listener)
+            self.add_listener(listener)
 
     @property
     def listeners(self) -> list[Listener]:
         return list(self._listeners)
 
-    def notify(self, deliver: Callable[[Listener], None]) -> None:
-        """Queue ``deliver(listener)`` for every listener at the next flush."""
-        self._pending.append(lambda: [deliver(listener) for listener in list(self._listeners)])
+    def listeners_for(self, *keys: ListenKey) -> list[Listener]:
+        """The listeners indexed under any of ``keys`` (plus catch-all listeners), each once."""
+        found: dict[Listener, None] = {}
+        for key in keys + (_EVERYTHING,):
+            group = self._index.get(key)
+            if group:
+                found.update(group)
+        return list(found)
+
+    def notify(self, deliver: Callable[[Listener], None],
+               keys: Callable[[], Iterable[ListenKey]] | None = None) -> None:
+        """Queue ``deliver(listener)`` for the next flush: for the listeners indexed under
+        ``keys()`` (evaluated at delivery time), or for every listener when ``keys`` is None."""
+        if keys is None:
+            self._pending.append(lambda: [deliver(listener) for listener in list(self._listeners)])
+        else:
+            self._pending.append(lambda: [deliver(listener) for listener in self.listeners_for(*keys())])
 
     def defer(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` at the next flush, after the notices queued so far."""
@@ -328,7 +396,7 @@ class Platform:
                     _, conv = self._touched.popitem()
                     self.router.reconsider(conv)
                 if self._pending:
-                    self._pending.pop(0)()
+                    self._pending.popleft()()
         finally:
             self._flushing = False
 
@@ -336,13 +404,25 @@ class Platform:
         """A strictly increasing metaDataLastUpdateTs for ``conv`` (clients order by it)."""
         conv.meta_ts = max(self.clock(), conv.meta_ts + 1)
         self._touched[conv.conversation_id] = conv
-        self.notify(lambda listener: listener.on_conversation(conv))
+        account = conv.account_id
+        self.notify(lambda listener: listener.on_conversation(conv),
+                    lambda: (("consumer", account, conv.consumer_id), ("brand", account)))
         return conv.meta_ts
 
     # ---- conversations ------------------------------------------------------------------
     def open_conversations_of(self, account_id: str, consumer_id: str) -> list[Conversation]:
-        return [c for c in self.accounts[account_id].conversations.values()
-                if c.consumer_id == consumer_id and c.stage == "OPEN"]
+        return [c for c in self.conversations_of_consumer(account_id, consumer_id) if c.stage == "OPEN"]
+
+    def conversations_of_consumer(self, account_id: str, consumer_id: str) -> list[Conversation]:
+        return list(self.accounts[account_id].by_consumer.get(consumer_id, ()))
+
+    def conversation_of_dialog(self, account_id: str, dialog_id: str) -> Conversation | None:
+        account = self.accounts.get(account_id)
+        return account.by_dialog.get(dialog_id) if account else None
+
+    def add_dialog(self, conv: Conversation, dialog: Dialog) -> None:
+        conv.dialogs.append(dialog)
+        self.accounts[conv.account_id].by_dialog[dialog.dialog_id] = conv
 
     def create_conversation(self, account_id: str, consumer_id: str, skill_id: str = DEFAULT_SKILL,
                             context: dict[str, Any] | None = None,
@@ -356,8 +436,9 @@ class Platform:
         conv = Conversation(conv_id, account_id, consumer_id, skill_id, now, context=context,
                             campaign_info=campaign_info)
         conv.participants.append(Participant(consumer_id, consumer_id, "CONSUMER"))
-        conv.dialogs.append(Dialog(conv_id, now, meta_ts=now))
         account.conversations[conv_id] = conv
+        account.by_consumer.setdefault(consumer_id, []).append(conv)
+        self.add_dialog(conv, Dialog(conv_id, now, meta_ts=now))
         account.consumers.add(consumer_id)
         self._touch(conv)
         return conv
@@ -373,7 +454,10 @@ class Platform:
                              client_properties)
         if stored:
             dialog.events.append(record)
-        self.notify(lambda listener: listener.on_event(conv, record))
+        account = conv.account_id
+        self.notify(lambda listener: listener.on_event(conv, record),
+                    lambda: [("consumer", account, conv.consumer_id)]
+                    + [("pid", account, p.id) for p in conv.participants if not p.is_consumer])
         if dialog.dialog_type == "POST_SURVEY" and originator.is_consumer and event.get("type") == "ContentEvent":
             from .survey import answer
             answer(self, conv, dialog, record)
@@ -431,6 +515,21 @@ class Platform:
         conv.participants = [p for p in conv.participants if p not in found]
         self._touch(conv)
 
+    def take_over(self, conv: Conversation, new_consumer_id: str) -> None:
+        """Consumer step-up: ``new_consumer_id`` (authenticated) becomes the conversation's
+        CONSUMER in place of the unauthenticated identity (protocol.md §2.6, [INF])."""
+        account = self.accounts[conv.account_id]
+        old = conv.consumer_id
+        if old in account.by_consumer and conv in account.by_consumer[old]:
+            account.by_consumer[old].remove(conv)
+        account.by_consumer.setdefault(new_consumer_id, []).append(conv)
+        account.consumers.add(new_consumer_id)
+        conv.consumer_id = new_consumer_id
+        for p in conv.participants:
+            if p.is_consumer and p.id == old:
+                p.id = p.old_id = new_consumer_id
+        self._touch(conv)
+
     def update(self, conv: Conversation, **changes: Any) -> None:
         """Set plain conversation attributes (skill_id, ttr, csat) and announce the change."""
         for key, value in changes.items():
@@ -440,7 +539,8 @@ class Platform:
     def set_agent_state(self, account_id: str, agent_old_id: str, state: dict[str, Any]) -> None:
         """Store a SetAgentState body, announce it, and let the router use a newly ONLINE agent."""
         self.accounts[account_id].agent_states[agent_old_id] = state
-        self.notify(lambda listener: getattr(listener, "on_agent_state", _ignore)(account_id, agent_old_id, state))
+        self.notify(lambda listener: getattr(listener, "on_agent_state", _ignore)(account_id, agent_old_id, state),
+                    lambda: [("brand", account_id)])
         self.router.dispatch_waiting(account_id)
 
     def conversations(self, account_id: str) -> Iterable[Conversation]:

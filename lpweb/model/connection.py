@@ -18,14 +18,14 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from ..endpoints import Endpoints, discover
-from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AuthType, ConnectionState
+from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AuthType, ConnectionState, SubscriptionState
 from ..errors import (ConnectionLost, ConversationNotInCache, InvalidState, LPError, ProtocolError, UsageError)
 from ..options import ConnectionOptions
 from ..protocol import (ConversationChange, ConversationChanges, FrameRejected, MessagingEvents,
                         NotificationReceived, ProtocolConnection, ProtocolNotification, RequestCompleted,
                         RequestErrored, Response, counter_ids)
 from ..protocol import requests as rq
-from ..transports import default_transport
+from ..proxy import proxied_default_transport
 from ..transports.base import Transport, TransportClosed, WebSocket
 from .conversation import Conversation
 from .emitter import EventEmitter
@@ -37,7 +37,7 @@ __all__ = ["Connection"]
 _ONE_SIDED = {name: "consumer" for name in ("create_conversation", "set_user_profile", "step_up")}
 _ONE_SIDED.update({name: "brand" for name in (
     "set_agent_state", "create_routing_task_subscription", "get_message_statistics_for_user",
-    "get_message_statistics_for_brand")})
+    "get_message_statistics_for_brand", "create_agent_state_subscription", "request_conversation")})
 
 KEEPALIVE_INTERVAL = 30.0           # GetClock every 30 s (protocol.md §4.5)
 ORDERING_DELAY = 1.0                # hold unknown-conversation events 1 s (ORD-02)
@@ -123,6 +123,24 @@ class Connection(EventEmitter):
         """The consumer JWT, or the brand bearer (CONN-11)."""
         raise NotImplementedError
 
+    def _on_other_notification(self, note: ProtocolNotification) -> None:
+        """A notification that is not about conversations or messages (routing, agent states)."""
+
+    def _on_disconnected(self) -> None:
+        """The socket dropped: subscriptions wait to be re-created (MNT-03, by reconnect)."""
+        for sub in list(self._subscriptions.values()):
+            sub._disconnected()
+
+    async def _load_history(self, dialog: Any) -> None:
+        """DLG-03: the side's way of loading a dialog's history (consumer: its subscription)."""
+        waiter = self._history_waiters.get(dialog.dialog_id)
+        if waiter is not None:
+            await asyncio.wait({waiter}, timeout=self.options.response_timeout / 1000)
+
+    def _skill_off_hours(self, skill_id: str) -> bool | None:
+        """Off-hours of a skill, where the side knows it (brand: the skills list), else None."""
+        return None
+
     def __getattr__(self, name: str) -> Any:
         side = _ONE_SIDED.get(name)
         if side is not None:
@@ -142,7 +160,7 @@ class Connection(EventEmitter):
         self.state = ConnectionState.CONNECTING
         try:
             if self._transport is None:
-                self._transport = default_transport()
+                self._transport = proxied_default_transport()
             self._endpoints = await discover(self._transport, self.options.csds_domain, self.options.account_id)
             await self._authenticate_and_connect()
         except BaseException:
@@ -207,14 +225,28 @@ class Connection(EventEmitter):
         await self._after_socket_open()
 
     async def _teardown_socket(self) -> None:
-        if self._ws is not None:
+        """Close the websocket on purpose (to reconnect); pending requests fail with ConnectionLost."""
+        ws, self._ws = self._ws, None
+        if ws is not None:
             try:
-                await self._ws.close(1000, "")
+                await ws.close(1000, "")
             except LPError:
                 pass
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
-        self._ws = None
+
+    async def _restore_subscriptions(self) -> None:
+        """Re-create every subscription on a new socket (subscriptions are per socket, §4.6);
+        their initial dumps then refresh the cached conversations."""
+        previous = list(self._subscriptions.values())
+        self._subscriptions.clear()
+        for sub in previous:
+            sub.state = SubscriptionState.RESUBSCRIBING
+            await sub._subscribe()
+            self._subscriptions[sub.subscription_id or ""] = sub
+            if sub.subscription_id in self._unclaimed_dumps:
+                self._unclaimed_dumps.discard(sub.subscription_id)
+                sub._initial_dump_received()
 
     async def _read_loop(self, ws: WebSocket, protocol: ProtocolConnection) -> None:
         try:
@@ -230,6 +262,7 @@ class Connection(EventEmitter):
         self._process(protocol)
         if self._ws is ws and self.state == ConnectionState.CONNECTED:
             self.state = ConnectionState.DISCONNECTED
+            self._on_disconnected()
             self.report_error(ConnectionLost(closed.code, closed.reason))
             self.emit("close", {"code": closed.code, "reason": closed.reason})
 
@@ -337,6 +370,8 @@ class Connection(EventEmitter):
                 self._unclaimed_dumps.add(note.subscription_id)
         elif isinstance(note, MessagingEvents):
             self._deliver_messages(note, retry=True)
+        else:
+            self._on_other_notification(note)
 
     def _apply_change(self, change: ConversationChange) -> None:
         conv = self._conversations.get(change.conversation_id)

@@ -16,9 +16,9 @@ from typing import Any
 
 from ..auth import consumer as consumer_auth
 from ..auth.consumer import jwt_claims, jwt_subject
-from ..enums import AuthType
-from ..errors import (AuthError, ConnectionLost, HttpError, LPError, ProtocolError, RequestFailed,
-                      TransportError)
+from ..enums import AuthType, ConnectionState
+from ..errors import (AuthError, ConnectionLost, HttpError, InvalidState, LPError, ProtocolError, RequestFailed,
+                      TransportError, UsageError)
 from ..options import ConnectionOptions
 from ..protocol import Response
 from ..protocol import requests as rq
@@ -175,6 +175,41 @@ class ConsumerConnection(Connection):
         self._follow(conv)
         await self._until_dialog_loaded(conv.main_dialog)
         return conv
+
+    async def step_up(self, jwt: str) -> None:
+        """Turn this unauthenticated consumer into an authenticated one (CONN-13, CAUTH-06).
+
+        Gets an LP token for ``jwt`` through the account's authenticated connector,
+        reconnects with it, re-creates the subscriptions and takes over every open
+        conversation, which then emits ``'consumer-step-up'``.
+
+        Raises :class:`~lpweb.errors.InvalidState` unless the connection is open with
+        ``use_unauthenticated_connection=True``, :class:`~lpweb.errors.AuthError` when the
+        JWT is refused."""
+        if self.state != ConnectionState.CONNECTED or self.auth_type != AuthType.CONSUMER_UNAUTHENTICATED:
+            raise InvalidState("step_up() needs an open connection made with use_unauthenticated_connection=True")
+        if not isinstance(jwt, str) or jwt.count(".") != 2:
+            raise UsageError("step_up() takes the brand-issued JWT of the now authenticated consumer")
+        assert self._transport is not None and self._endpoints is not None
+        issuer = jwt_claims(jwt).get("iss")
+        connector = await consumer_auth.find_connector(self._transport, self._endpoints,
+                                                       consumer_auth.AUTHENTICATED_CONNECTOR,
+                                                       issuer if isinstance(issuer, str) else None)
+        token = await consumer_auth.authenticate_with_connector(self._transport, self._endpoints, connector, jwt)
+        previous, open_conversations = self._token, [c for c in self._conversations.values() if c.is_open]
+        await self._teardown_socket()
+        self._token, self.user_id = token, jwt_subject(token)
+        self.auth_type = AuthType.CONSUMER_AUTHENTICATED
+        self._subscribed_dialogs.clear()
+        await self._connect_socket()
+        self._token_store.set(self.options.token_store_key, token)
+        for conv in open_conversations:
+            await self.request(rq.TAKEOVER_CONVERSATION, {"conversationId": conv.conversation_id,
+                                                          "previousConsumerJwt": previous})
+        await self._restore_subscriptions()
+        for conv in open_conversations:
+            conv.emit("consumer-step-up", {"previous_consumer_id": jwt_subject(previous or ""),
+                                           "consumer_id": self.user_id})
 
     async def set_user_profile(self, data: dict[str, Any]) -> Response:
         """Set the consumer's profile (CONN-12, PROF-05): ``firstName``, ``lastName``, ..."""

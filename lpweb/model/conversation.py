@@ -3,14 +3,24 @@
 State comes from ExConversationChange notifications (:meth:`Conversation._apply`) and
 message events (:meth:`Conversation._receive`); both are fed by the connection, which
 keeps one object per conversation id for every subscription (SUB-06). Events: 'message',
-'close', 'participant-added', 'participant-removed', 'transfer-skill', 'back-to-queue'.
+'close', 'participant-added', 'participant-removed', 'transfer-skill', 'transfer-agent',
+'back-to-queue', 'consumer-step-up', 'chat-state', 'accept-status'.
+
+How a metadata change becomes events (CVEV-03..08, A-36), comparing before and after:
+every added / removed participant gives 'participant-added' / 'participant-removed'
+(``{"participant": Participant}``); then at most one of: a new skill -> 'transfer-skill'
+(even when the assigned agent was removed too); the assigned agent removed and another one
+assigned or SUGGESTED (transfer to agent, v=2.1) -> 'transfer-agent'; the assigned agent
+removed with nobody replacing them and the same skill -> 'back-to-queue'. A new CONSUMER
+id replacing the old one (a takeover after step-up) -> 'consumer-step-up'.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..enums import ConversationState, CsatStatus, DialogType, ParticipantChatState, ParticipantRole
+from ..enums import (ConversationState, CsatStatus, DialogType, ParticipantChatState, ParticipantRole,
+                     ParticipantState)
 from ..errors import ConversationClosed, InvalidState, UsageError
 from ..protocol import requests as rq
 from .dialog import Dialog
@@ -170,12 +180,58 @@ class Conversation(EventEmitter):
             "conversationField": [{"field": "ParticipantsChange", "type": "REMOVE",
                                    "role": str(me.role), "userId": conn.agent_old_id}]})
 
+    async def transfer(self, skill_id: str | int | None = None, agent_id: str | None = None, *,
+                       skillId: str | int | None = None, agentId: str | None = None) -> None:  # noqa: N803
+        """Transfer to a skill (CONV-03) or straight to an agent (CONV-04), removing the
+        current assigned agent if there is one, in one request (protocol.md §5.6).
+
+        ``agent_id`` is the full ``"accountId.agentId"``; a bare id gets this account's prefix
+        (A-09). Exactly one of ``skill_id`` / ``agent_id``, else
+        :class:`~lpweb.errors.UsageError`; :class:`~lpweb.errors.ConversationClosed` when the
+        conversation is not open; :class:`~lpweb.errors.RequestFailed` when the server refuses."""
+        conn = self._brand("transfer")
+        skill_id = skill_id if skill_id is not None else skillId
+        agent_id = agent_id if agent_id is not None else agentId
+        if (skill_id is None) == (agent_id is None):
+            raise UsageError("transfer() takes exactly one of skill_id= or agent_id=")
+        self._ensure_open()
+        fields: list[dict[str, Any]] = []
+        assigned = self.assigned_agent
+        if assigned is not None:
+            fields.append({"field": "ParticipantsChange", "type": "REMOVE", "role": "ASSIGNED_AGENT",
+                           "userId": assigned.old_id or assigned.id})
+        if skill_id is not None:
+            if isinstance(skill_id, bool) or not isinstance(skill_id, (str, int)) or str(skill_id) == "":
+                raise UsageError("skill_id must be a skill id such as '1111111'")
+            fields.append({"field": "Skill", "type": "UPDATE", "skill": str(skill_id)})
+        else:
+            if not isinstance(agent_id, str) or not agent_id:
+                raise UsageError("agent_id must be the full agent id 'accountId.agentId'")
+            if "." not in agent_id:
+                agent_id = f"{conn.options.account_id}.{agent_id}"
+            fields.append({"field": "ParticipantsChange", "type": "SUGGEST", "role": "ASSIGNED_AGENT",
+                           "userId": agent_id})
+            fields.append({"field": "Skill", "type": "UPDATE", "skill": self.skill.skill_id})
+        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {"conversationId": self.conversation_id,
+                                                           "conversationField": fields})
+
+    async def get_all_publish_events(self) -> None:
+        """Load the full history of the open dialog, else of the MAIN dialog (DLG-03, A-11)."""
+        await (self.open_dialog or self.main_dialog).get_all_publish_events()
+
+    def typing(self) -> Any:
+        """``async with conversation.typing(): ...`` publishes COMPOSING, then ACTIVE when the
+        block ends, even on error (NYS-05; the order node-agent-sdk recommends, LEG-30)."""
+        return _Typing(self)
+
     # -- state from notifications ---------------------------------------------------------
     def _apply(self, details: dict[str, Any], initial: bool = False) -> None:
         """Update from an ExConversationChange ``conversationDetails``; emit what changed."""
         self.details = details
         before = {(p.id, str(p.role)) for p in self.participants}
         old_skill = self.skill.skill_id
+        old_assigned, old_suggested = self._assigned_ids(), self._suggested_ids()
+        old_consumer = self.consumer.id if self.consumer else None
         if isinstance(details.get("participants"), list):
             self.participants = [Participant.from_wire(p, self.connection) for p in details["participants"]]
         for wire in details.get("dialogs") or []:
@@ -193,7 +249,7 @@ class Conversation(EventEmitter):
         if isinstance(details.get("stage"), str):
             self.stage = details["stage"]
         if details.get("skillId") is not None:
-            self.skill = Skill(str(details["skillId"]))
+            self.skill = Skill(str(details["skillId"]), self.connection._skill_off_hours)
         if isinstance(details.get("context"), dict):
             self.context = details["context"]
         if initial:
@@ -204,9 +260,34 @@ class Conversation(EventEmitter):
             self.emit("participant-added", {"participant": self._find(pid, role)})
         for pid, role in sorted(before - after):
             self.emit("participant-removed", {"participant": Participant(pid, role)})
+        assigned, suggested = self._assigned_ids(), self._suggested_ids()
+        removed_agents = old_assigned - assigned
         if self.skill.skill_id != old_skill:
             self.emit("transfer-skill", {"from_skill": old_skill, "skill": self.skill})
+        elif removed_agents and (assigned - old_assigned or suggested - old_suggested):
+            self.emit("transfer-agent", {"from_agent": sorted(removed_agents)[0],
+                                         "to_agent": sorted((assigned - old_assigned) or (suggested - old_suggested))[0]})
+        elif removed_agents and not assigned and not suggested:
+            self.emit("back-to-queue", {"from_agent": sorted(removed_agents)[0], "skill": self.skill})
+        consumer = self.consumer.id if self.consumer else None
+        if old_consumer and consumer and consumer != old_consumer:
+            self.emit("consumer-step-up", {"from_consumer": old_consumer, "consumer": self.consumer})
         self._emit_close_once()
+
+    def _assigned_ids(self) -> set[str]:
+        return {p.old_id or p.id for p in self.participants if p.role == ParticipantRole.ASSIGNED_AGENT
+                and p.state != ParticipantState.SUGGESTED}
+
+    def _suggested_ids(self) -> set[str]:
+        """ASSIGNED_AGENTs SUGGESTED by a transfer-to-agent (only dialog details list them, §6.2)."""
+        return {p.old_id or p.id for p in self.main_dialog.participants
+                if p.role == ParticipantRole.ASSIGNED_AGENT and p.state == ParticipantState.SUGGESTED}
+
+    @property
+    def suggested_agent(self) -> Participant | None:
+        """The agent a transfer-to-agent is waiting for (state SUGGESTED), if any."""
+        return next((p for p in self.main_dialog.participants if p.role == ParticipantRole.ASSIGNED_AGENT
+                     and p.state == ParticipantState.SUGGESTED), None)
 
     def _emit_close_once(self) -> None:
         if not self.is_open and self.state != ConversationState.CLOSING and not self._close_emitted:
@@ -279,3 +360,18 @@ class Conversation(EventEmitter):
     def __repr__(self) -> str:
         return (f"Conversation({self.conversation_id!r}, stage={self.stage}, state={self.state!s}, "
                 f"skill={self.skill.skill_id!r}, participants={len(self.participants)})")
+
+
+class _Typing:
+    """The context manager of :meth:`Conversation.typing`."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+
+    async def __aenter__(self) -> Conversation:
+        await self.conversation.set_chat_state(ParticipantChatState.COMPOSING)
+        return self.conversation
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.conversation.is_open:
+            await self.conversation.set_chat_state(ParticipantChatState.ACTIVE)

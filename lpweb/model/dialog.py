@@ -79,6 +79,13 @@ class Dialog:
             return
         await self.publish({"type": "AcceptStatusEvent", "status": str(status), "sequenceList": seqs})
 
+    async def get_all_publish_events(self) -> None:
+        """Load this dialog's full history into :attr:`messages` (DLG-03); calling it again
+        adds nothing twice. Brand connections fetch it (``QueryMessages``); consumers already
+        receive it with their messaging subscription, so this waits for that to arrive.
+        Raises :class:`~lpweb.errors.RequestFailed` when the server refuses."""
+        await self.conversation.connection._load_history(self)
+
     async def close(self) -> None:
         """Close this dialog only (DLG-05): a following dialog (e.g. a survey) may open."""
         conn = self.conversation.connection

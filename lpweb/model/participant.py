@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..enums import ParticipantChatState, ParticipantRole, ParticipantState
 from ..errors import UsageError
@@ -62,7 +62,16 @@ class Participant:
 @dataclass
 class Skill:
     skill_id: str
+    #: The connection's off-hours lookup (brand: the account's skills list), if any.
+    _off_hours: Callable[[str], bool | None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def skillId(self) -> str:  # noqa: N802 - the JS spelling, for copied snippets
+        return self.skill_id
 
     def is_in_off_hours(self) -> bool:
-        """Off-hours data comes with skills configuration (not yet served): False."""
-        return False
+        """Whether the skill is outside its working hours now (CONV-16); synchronous.
+
+        Brand connections read the account's skills list (loaded at ``open()``, refreshed in
+        the background and whenever a conversation moves to a skill); False when unknown."""
+        return bool(self._off_hours(self.skill_id)) if self._off_hours is not None else False

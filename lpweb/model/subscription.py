@@ -41,6 +41,26 @@ class ConversationSubscription(EventEmitter):
         self.subscription_id = str(body.get("subscriptionId", ""))
         self.state = SubscriptionState.SUBSCRIBED
 
+    def _disconnected(self) -> None:
+        if self.state == SubscriptionState.SUBSCRIBED:
+            self.state = SubscriptionState.DISCONNECTED
+
+    async def resubscribe(self) -> None:
+        """Re-create this subscription with the same query on the current socket (MNT-03):
+        ``RESUBSCRIBING``, then ``SUBSCRIBED`` under a new id. Raises like
+        :meth:`Connection.create_conversation_subscription`."""
+        self.state = SubscriptionState.RESUBSCRIBING
+        old = self.subscription_id or ""
+        self.ready = asyncio.get_running_loop().create_future()
+        await self._subscribe()
+        conn = self.connection
+        if conn._subscriptions.get(old) is self:
+            del conn._subscriptions[old]
+        conn._subscriptions[self.subscription_id or ""] = self
+        if self.subscription_id in conn._unclaimed_dumps:
+            conn._unclaimed_dumps.discard(self.subscription_id)
+            self._initial_dump_received()
+
     def _initial_dump_received(self) -> None:
         if not self.ready.done():
             self.ready.set_result(None)

@@ -39,6 +39,10 @@ GENERATE_UPLOAD_URL = RequestName("ms.GenerateURLForUploadFile", ".ams.ms.Genera
 GENERATE_DOWNLOAD_URL = RequestName("ms.GenerateURLForDownloadFile", ".ams.ms.GenerateURLForDownloadFile")
 SET_USER_PROFILE = RequestName("userprofile.SetUserProfile", ".ams.userprofile.SetUserProfile")
 GET_USER_PROFILE = RequestName("up.GetUserProfile", ".ams.userprofile.GetUserProfile")
+#: [INF] consumer step-up takeover (protocol.md §2.6: undocumented); body
+#: ``{"conversationId", "previousConsumerJwt"}``. Isolated here and in the emulator's
+#: ``consumer_api.take_over`` so it can be corrected in one place.
+TAKEOVER_CONVERSATION = RequestName("cm.TakeoverConversation", ".ams.cm.TakeoverConversation")
 SET_AGENT_STATE = RequestName("routing.SetAgentState", ".ams.routing.SetAgentState")
 SUBSCRIBE_ROUTING_TASKS = RequestName("routing.SubscribeRoutingTasks", ".ams.routing.SubscribeRoutingTasks")
 UPDATE_RING_STATE = RequestName("routing.UpdateRingState", ".ams.routing.UpdateRingState")
@@ -111,6 +115,8 @@ def subscribe_conversations_body(query: dict[str, Any]) -> dict[str, Any]:
             body["minLastUpdatedTime"] = value
         elif key == "lastUpdateBefore":
             body["maxLastUpdatedTime"] = value
+        elif key in ("dialogType", "dialogTypes"):     # A-03: the seed's example says dialogTypes
+            body["dialogType"] = list(value) if isinstance(value, (list, tuple)) else [value]
         else:
             body[key] = value
     return body
