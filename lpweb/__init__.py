@@ -35,6 +35,11 @@ from .model.participant import Participant, Skill
 from .model.subscription import ConversationSubscription
 from .options import parse_options
 from .transports import default_token_store, default_transport
+from .auth.maintainer import TokenMaintainer
+from .model.brand import MessageStatistics
+from .model.ring import AgentStateSubscription, Ring, RoutingTaskSubscription
+from .proxy import UnsupportedInBrowser, configure_proxy, remove_proxy, reset_proxy
+from .rest import publish_message
 
 __all__ = [
     "__version__", "create_connection", "Connection", "ConsumerConnection", "BrandConnection", "Conversation", "Dialog", "Message", "Participant",
@@ -42,6 +47,9 @@ __all__ = [
     "UsageError", "InvalidState", "ConversationClosed", "ProtocolError", "RequestFailed", "RequestTimeout",
     "TransportError", "ConnectionLost", "AuthError", "create_client_properties", "create_customer_info_sde",
     "create_personal_info_sde", "create_jwt_claims_set", *_enum_names,
+    # brand side (issue #5)
+    "TokenMaintainer", "MessageStatistics", "Ring", "RoutingTaskSubscription", "AgentStateSubscription",
+    "UnsupportedInBrowser", "configure_proxy", "remove_proxy", "reset_proxy", "publish_message",
 ]
 
 

@@ -114,8 +114,16 @@ def _milliseconds(name: str, value: Any) -> int:
 def _check_credentials(opts: ConnectionOptions) -> None:
     if opts.is_brand:
         sources = [n for n in ("auth_data", "auth_agent_session_data", "token_maintainer") if getattr(opts, n)]
-        if opts.auth_data and opts.auth_agent_session_data:
+        if opts.auth_data and opts.auth_agent_session_data and not (
+                isinstance(opts.auth_data, dict) and opts.auth_data.get("oauth2")):
+            # With OAuth2 credentials the conflict is emitted on 'error' at open() (BAUTH-08).
             raise UsageError("give either auth_data or auth_agent_session_data, not both (BAUTH-07)")
+        if opts.token_maintainer is not None and (opts.auth_data or opts.auth_agent_session_data):
+            raise UsageError("token_maintainer already holds the credentials; remove auth_data / "
+                             "auth_agent_session_data")
+        for name in ("auth_data", "auth_agent_session_data"):
+            if getattr(opts, name) is not None and not isinstance(getattr(opts, name), dict):
+                raise UsageError(f"{name} must be a dict")
         if not sources:
             raise UsageError("a brand connection needs auth_data, auth_agent_session_data or token_maintainer")
         for consumer_only in ("token", "jwt", "client_properties"):

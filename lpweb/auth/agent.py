@@ -28,6 +28,9 @@ class AgentSession:
     user_id: str = ""
     user_pid: str = ""
     account_id: str = ""
+    #: "agentVep" (OAuth1, OAuth2 over OAuth1, user/password: refreshable), "oauth2" (sentinel
+    #: client credentials: renewed, not refreshed) or "external" (auth_agent_session_data).
+    kind: str = "agentVep"
 
     @property
     def old_id(self) -> str:

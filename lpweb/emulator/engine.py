@@ -292,8 +292,7 @@ class Session:
         if isinstance(conversation_id, str):
             conv = account.conversations.get(conversation_id)
         if conv is None and isinstance(dialog_id, str):
-            conv = account.conversations.get(dialog_id) or next(
-                (c for c in account.conversations.values() if c.dialog(dialog_id)), None)
+            conv = account.by_dialog.get(dialog_id)
         if conv is None:
             raise Reject(404, "Conversation not found")
         if self.consumer_id is not None and conv.consumer_id != self.consumer_id:
@@ -338,6 +337,7 @@ class Session:
             return _Reply(400, RESPONSE_TYPES["string"], "The connection is authenticated as another consumer")
         self.consumer_id, self.token = sub, jwt
         self.platform.accounts[self.account_id].consumers.add(sub)
+        self.platform.reindex_listener(self)
         self._watch_token()
         return _ok()
 
@@ -378,8 +378,9 @@ class Session:
         self.conversation_subscriptions[sub.subscription_id] = sub
 
         def initial() -> None:
-            convs = sorted((c for c in self.platform.conversations(self.account_id)
-                            if self._matches(c, sub.query, initial=True)), key=lambda c: c.start_ts)
+            pool = (self.platform.conversations(self.account_id) if self.consumer_id is None
+                    else self.platform.conversations_of_consumer(self.account_id, self.consumer_id))
+            convs = sorted((c for c in pool if self._matches(c, sub.query, initial=True)), key=lambda c: c.start_ts)
             convs = convs[:MAX_INITIAL_CONVERSATIONS]
             sub.matched.update(c.conversation_id for c in convs)
             self._send_conversations(sub, [views.conversation_change(c, "UPSERT", brand_form, self.suggested_visible) for c in convs])

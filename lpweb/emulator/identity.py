@@ -12,6 +12,10 @@
   type 2 verifies the external JWT; type 1 takes an unauth token from ``anonymous/authorize``.
 * ``POST /api/account/{acc}/anonymous/authorize`` -> ``{"token"}`` (10 min); with
   ``{"id_token": old}`` it refreshes a token up to 24 h after its expiry (CAUTH-04).
+* ``GET /api/account/{acc}/configuration/le-connectors/all-connectors`` (no auth; served on
+  the CSDS ``acCdnDomain`` host) -> the account's connectors,
+  ``[{"id", "type": 1|2, "configJson": {"issuer"}}]`` (:func:`connector_entry`), which the
+  SDK reads to pick the connector for CAUTH-02/03. Secrets and keys are never listed.
 
 External JWTs are HS256 (connector ``secret``) or RS256 (connector ``public_key``, needs the
 ``cryptography`` package). Consumer JWTs issued from an external identity expire with it
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
     from .http_api import HttpApi, HttpReply
     from .state import Account, BrandUser
 
-__all__ = ["check_login", "routes", "verify_external_jwt", "ExternalTokenError", "consumer_subject",
+__all__ = ["check_login", "routes", "verify_external_jwt", "ExternalTokenError", "consumer_subject", "connector_entry",
            "UNAUTH_TOKEN_TTL_MS", "UNAUTH_REFRESH_GRACE_MS", "HINT"]
 
 HINT = "hint"
@@ -51,6 +55,13 @@ class ExternalTokenError(Exception):
 def consumer_subject(issuer: str, subject: str) -> str:
     """[INF] The LP consumer id of an external identity: a stable hash of (iss, sub)."""
     return hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
+
+
+def connector_entry(connector: Any) -> dict[str, Any]:
+    """[INF] One entry of the connectors list (protocol.md §2.2 leaves the shape undocumented;
+    lpweb.auth.consumer reads ``id``, ``type`` and ``configJson.issuer``)."""
+    config = {"issuer": connector.issuer} if connector.issuer else {}
+    return {"id": connector.id, "type": connector.type, "configJson": config}
 
 
 # ---- agentVep login ---------------------------------------------------------------------
@@ -231,7 +242,16 @@ def routes(api: "HttpApi") -> list[tuple[re.Pattern[str], Callable[..., "HttpRep
                                  "iat": now // 1000, "exp": (now + UNAUTH_TOKEN_TTL_MS) // 1000})
         return json_reply(200, {"token": token})
 
+    def all_connectors(req: Any, account_id: str) -> "HttpReply":
+        account = account_or_none(account_id)
+        if account is None:
+            return json_reply(404, {"error": {"message": "Unknown account"}})
+        if req.method not in ("GET", "HEAD"):
+            return json_reply(405, {"error": {"message": "Method not allowed"}})
+        return json_reply(200, [connector_entry(c) for c in account.connectors.values()])
+
     return [
+        (re.compile(r"^/api/account/([^/]+)/configuration/le-connectors/all-connectors$"), all_connectors),
         (re.compile(r"^/sentinel/api/account/([^/]+)/app/token$"), sentinel),
         (re.compile(r"^/sentinel/api/v2/account/([^/]+)/app/token$"), sentinel),
         (re.compile(r"^/api/account/([^/]+)/authenticate$"), authenticate),

@@ -102,7 +102,7 @@ class Router:
 
     def _subscribed(self, user: "BrandUser") -> bool:
         return any(getattr(listener, "routing_subscription", None) and getattr(listener, "user", None) is user
-                   for listener in self.platform.listeners)
+                   for listener in self.platform.listeners_for(("agent", user.account_id, user.old_id)))
 
     def _next_agent(self, task: Task) -> "BrandUser | None":
         account = self.platform.accounts[task.conv.account_id]
@@ -192,8 +192,9 @@ class Router:
     # ---- notifications ------------------------------------------------------------------
     def _notify(self, task: Task, ring: Ring, completed: bool) -> None:
         result = task_result(task, ring, completed)
-        agent = ring.agent
-        self.platform.notify(lambda listener: getattr(listener, "on_ring", _ignore)(task.conv.account_id, agent, result))
+        agent, account = ring.agent, task.conv.account_id
+        self.platform.notify(lambda listener: getattr(listener, "on_ring", _ignore)(account, agent, result),
+                             lambda: [("agent", account, agent)])
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [task_result(t, t.ring, False) if t.ring else {"conversationId": t.conv.conversation_id,

@@ -58,7 +58,7 @@ def question_metadata(index: int) -> list[dict[str, Any]]:
 def start(platform: "Platform", conv: Conversation, questions: list[dict[str, Any]]) -> None:
     now = platform.clock()
     dialog = Dialog(str(uuid.uuid4()), now, dialog_type="POST_SURVEY", meta_ts=now)
-    conv.dialogs.append(dialog)
+    platform.add_dialog(conv, dialog)
     for p in conv.participants:
         if p.role == "ASSIGNED_AGENT":
             p.role = "READER"

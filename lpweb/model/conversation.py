@@ -270,8 +270,9 @@ class Conversation(EventEmitter):
         elif removed_agents and not assigned and not suggested:
             self.emit("back-to-queue", {"from_agent": sorted(removed_agents)[0], "skill": self.skill})
         consumer = self.consumer.id if self.consumer else None
-        if old_consumer and consumer and consumer != old_consumer:
-            self.emit("consumer-step-up", {"from_consumer": old_consumer, "consumer": self.consumer})
+        if old_consumer and consumer and consumer != old_consumer and self.connection.is_brand:
+            # (the consumer side emits it from step_up(), with the same payload)
+            self.emit("consumer-step-up", {"previous_consumer_id": old_consumer, "consumer_id": consumer})
         self._emit_close_once()
 
     def _assigned_ids(self) -> set[str]:

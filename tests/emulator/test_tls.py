@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
 import ssl
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -15,33 +13,7 @@ from lpweb.emulator import Emulator
 from lpweb.emulator.__main__ import parse_args
 
 from conftest import WsClient
-
-
-def self_signed(tmp: Path) -> tuple[str, str]:
-    cert, key = tmp / "cert.pem", tmp / "key.pem"
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True)
-        return str(cert), str(key)
-    import ipaddress
-    pkey = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(pkey.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-                   .sign(pkey, hashes.SHA256()))
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(pkey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                       serialization.NoEncryption()))
-    return str(cert), str(key)
+from helpers import self_signed
 
 
 async def test_tls_https_and_wss(tmp_path: Path) -> None:
