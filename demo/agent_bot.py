@@ -128,13 +128,36 @@ async def run_bot(csds_domain: str, account_id: str, username: str = "bot", pass
         await connection.close()
 
 
-#: The demo emulator's configuration: one account whose default skill runs a survey.
+#: The demo emulator's configuration: one account whose default skill runs a survey, and
+#: consumer authentication connectors (type 1: un-auth messaging; type 2: a brand identity
+#: provider whose JWTs are HS256-signed with DEMO_IDP_SECRET) for login and step-up demos.
 DEMO_ACCOUNT = "1234567"
+DEMO_IDP_ISSUER = "https://idp.demo.lpweb.invalid"
+DEMO_IDP_SECRET = "lpweb-demo-idp-secret"
 DEMO_CONFIG = {"accounts": [{
     "id": DEMO_ACCOUNT,
     "skills": [{"id": "-1", "name": "Demo", "survey": True}],
     "users": [{"name": "bot", "password": "bot-password", "permissions": ["MANAGER"]}],
+    "connectors": [{"id": "1", "type": 1},
+                   {"id": "2", "type": 2, "issuer": DEMO_IDP_ISSUER, "alg": "HS256", "secret": DEMO_IDP_SECRET}],
 }]}
+
+
+def demo_identity_jwt(subject: str, ttl_s: int = 600) -> str:
+    """An identity JWT from the demo's brand identity provider (for step-up demos and tests)."""
+    import hashlib
+    import hmac
+    import json
+    import time
+    from base64 import urlsafe_b64encode
+
+    def b64(data: bytes) -> str:
+        return urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"sub": subject, "iss": DEMO_IDP_ISSUER, "iat": now, "exp": now + ttl_s}
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(claims).encode())
+    return head + "." + b64(hmac.new(DEMO_IDP_SECRET.encode(), head.encode(), hashlib.sha256).digest())
 
 
 def main() -> None:

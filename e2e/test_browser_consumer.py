@@ -5,7 +5,8 @@ pyodide-lock.json) runs the scenarios of e2e/harness/scenarios.py against the em
 and the demo bot: create, send, receive (SCN-01, CONV-10, CVEV-01, MSG-05), rich content
 and quick replies (CONV-11, MSG-11, MSG-14), upload from a JS Blob and download with
 progress (FILE-02..06, FILE-08), resume after a reload from localStorage (CAUTH-05,
-CAUTH-07, OPT-10, OPT-16), close (CONV-05, CVEV-02), typed errors (CONV-20, API-05).
+CAUTH-07, OPT-10, OPT-16), close (CONV-05, CVEV-02), typed errors (CONV-20, API-05),
+step-up of an un-auth consumer (CONN-13, CAUTH-04, CAUTH-06).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from playwright.sync_api import Page
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from demo.agent_bot import CARD, GREETING, OPTIONS_TEXT, demo_png, echo_reply  # noqa: E402
+from demo.agent_bot import CARD, GREETING, OPTIONS_TEXT, demo_identity_jwt, demo_png, echo_reply  # noqa: E402
 
 TIMEOUT_MS = 60_000
 
@@ -72,3 +73,9 @@ def test_consumer_scenarios_in_pyodide(page: Page, emulator, outside_traffic):
     closed = run(page, "close_conversation")
     assert closed == {"is_open": False, "connection_state": "CLOSED"}
     assert run(page, "errors", **where) == {"bad_option": "UsageError", "closed": "ConversationClosed"}
+
+    stepped = run(page, "step_up", jwt=demo_identity_jwt("browser-customer-1"), **where)
+    assert stepped["before"]["auth_type"] == "CONSUMER_UNAUTHENTICATED" and stepped["auth_type"] == "CONSUMER_AUTHENTICATED"
+    assert stepped["event"]["previous_consumer_id"] == stepped["before"]["user_id"]
+    assert stepped["event"]["consumer_id"] != stepped["before"]["user_id"]
+    assert stepped["same_conversation"] and stepped["consumer_is_me"] and stepped["after"] == echo_reply("after login")

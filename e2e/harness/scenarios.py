@@ -122,8 +122,28 @@ async def errors(args: dict) -> dict:
     return out
 
 
+async def step_up(args: dict) -> dict:
+    """An un-auth consumer chats, logs in (step_up with the brand's identity JWT) and goes on
+    in the same conversation (CONN-13, CAUTH-04, CAUTH-06)."""
+    conn = lpweb.create_connection(app_id="browser_step_up", account_id=args["account"], user_type=UserType.CONSUMER,
+                                   csds_domain=args["csds"], use_unauthenticated_connection=True)
+    await conn.open()
+    before = {"auth_type": str(conn.auth_type), "user_id": conn.user_id}
+    conv = await conn.create_conversation()
+    await reply_to(conv, "before login", check=lambda m: m.body == "You said: before login")
+    stepped = asyncio.ensure_future(conv.wait_for("consumer-step-up", timeout=T))
+    await conn.step_up(args["jwt"])
+    event = await stepped
+    after = await reply_to(conv, "after login", check=lambda m: m.body == "You said: after login")
+    result = {"before": before, "auth_type": str(conn.auth_type), "event": event, "same_conversation":
+              conn.conversations.get(conv.conversation_id) is conv, "after": after.body,
+              "consumer_is_me": conv.consumer is not None and conv.consumer.id == conn.user_id}
+    await conn.close()
+    return result
+
+
 SCENARIOS = {f.__name__: f for f in (open_conversation, send_and_receive, rich_and_quick_replies,
-                                     upload_and_download, close_conversation, close_connection, errors)}
+                                     upload_and_download, close_conversation, close_connection, errors, step_up)}
 
 
 async def run(name: str, args_json: str) -> str:
