@@ -6,7 +6,8 @@ and the demo bot: create, send, receive (SCN-01, CONV-10, CVEV-01, MSG-05), rich
 and quick replies (CONV-11, MSG-11, MSG-14), upload from a JS Blob and download with
 progress (FILE-02..06, FILE-08), resume after a reload from localStorage (CAUTH-05,
 CAUTH-07, OPT-10, OPT-16), close (CONV-05, CVEV-02), typed errors (CONV-20, API-05),
-step-up of an un-auth consumer (CONN-13, CAUTH-04, CAUTH-06).
+step-up of an un-auth consumer (CONN-13, CAUTH-04, CAUTH-06), and the websocket's JS
+callback proxies destroyed on close (issue #4, browser specifics).
 """
 
 from __future__ import annotations
@@ -79,3 +80,6 @@ def test_consumer_scenarios_in_pyodide(page: Page, emulator, outside_traffic):
     assert stepped["event"]["previous_consumer_id"] == stepped["before"]["user_id"]
     assert stepped["event"]["consumer_id"] != stepped["before"]["user_id"]
     assert stepped["same_conversation"] and stepped["consumer_is_me"] and stepped["after"] == echo_reply("after login")
+
+    released = run(page, "proxies_released", **where)
+    assert released == {"proxies": 4, "destroyed": 4, "left": 0}

@@ -142,8 +142,25 @@ async def step_up(args: dict) -> dict:
     return result
 
 
+async def proxies_released(args: dict) -> dict:
+    """The browser transport destroys its JS callback proxies when the socket closes (no leaks)."""
+    conn = connect(args, token_store=lpweb.transports.MemoryTokenStore())
+    await conn.open()
+    ws = conn._ws
+    proxies = list(ws._proxies.values())
+    await conn.close()
+    destroyed = 0
+    for proxy in proxies:
+        try:
+            proxy(None)
+        except Exception as exc:  # pyodide: "This borrowed proxy was automatically destroyed" / "already been destroyed"
+            destroyed += "destroyed" in str(exc)
+    return {"proxies": len(proxies), "destroyed": destroyed, "left": len(ws._proxies)}
+
+
 SCENARIOS = {f.__name__: f for f in (open_conversation, send_and_receive, rich_and_quick_replies,
-                                     upload_and_download, close_conversation, close_connection, errors, step_up)}
+                                     upload_and_download, close_conversation, close_connection, errors, step_up,
+                                     proxies_released)}
 
 
 async def run(name: str, args_json: str) -> str:
