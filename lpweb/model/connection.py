@@ -14,17 +14,20 @@ schedules a ``tick`` for the next one on the event loop.
 from __future__ import annotations
 
 import asyncio
+import random as _random
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from ..endpoints import Endpoints, discover
 from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AuthType, ConnectionState, SubscriptionState
-from ..errors import (ConnectionLost, ConversationNotInCache, InvalidState, LPError, ProtocolError, UsageError)
+from ..errors import (ConnectionLost, ConversationNotInCache, InvalidState, LPError, ProtocolError, RequestTimeout,
+                      UsageError)
 from ..options import ConnectionOptions
 from ..protocol import (ConversationChange, ConversationChanges, FrameRejected, MessagingEvents,
                         NotificationReceived, ProtocolConnection, ProtocolNotification, RequestCompleted,
                         RequestErrored, Response, counter_ids)
 from ..protocol import requests as rq
+from ..protocol.policy import Action, ReconnectPolicy, classify, is_rate_limited
 from ..proxy import proxied_default_transport
 from ..transports.base import Transport, TransportClosed, WebSocket
 from .conversation import Conversation
@@ -42,13 +45,19 @@ _ONE_SIDED.update({name: "brand" for name in (
 KEEPALIVE_INTERVAL = 30.0           # GetClock every 30 s (protocol.md §4.5)
 ORDERING_DELAY = 1.0                # hold unknown-conversation events 1 s (ORD-02)
 DEFAULT_QUERIES = {False: {"stage": ["OPEN", "CLOSE"]}, True: {"stage": ["OPEN"]}}  # SUB-02
+GAP_WAIT = 0.25                     # hold an out-of-order message this long before a catch-up query
+
+
+class _GiveUp(Exception):
+    """Reconnecting cannot succeed (FATAL, or REAUTH without a way to regenerate)."""
 
 
 class Connection(EventEmitter):
     """A connection to the Messaging Platform. Create it with :func:`lpweb.create_connection`."""
 
     def __init__(self, options: ConnectionOptions, *, clock: Callable[[], float] | None = None,
-                 id_factory: Callable[[], str] | None = None) -> None:
+                 id_factory: Callable[[], str] | None = None, sleep: Callable[[float], Any] | None = None,
+                 rand: Callable[[], float] | None = None) -> None:
         super().__init__()
         self.options = options
         self.state = ConnectionState.INITIAL
@@ -67,11 +76,21 @@ class Connection(EventEmitter):
         # Initial dumps that arrived before their subscribe() call resumed (same read batch).
         self._unclaimed_dumps: set[str] = set()
         self._loading: set[asyncio.Task[Any]] = set()
+        self._announcing: set[str] = set()  # conversation ids whose 'conversation' event is on its way
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
         self._clock = clock
         self._ids = id_factory or counter_ids()
+        # Reconnect (MNT-01..03): ``sleep`` drives backoff and ordering waits (tests inject
+        # one), ``rand`` the jitter; ``_back`` resolves when a reconnect ends (queued requests).
+        self._sleep = sleep or asyncio.sleep
+        self._rand = rand or _random.Random().random
+        self._policy: ReconnectPolicy = options.reconnect_policy or ReconnectPolicy()
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._back: asyncio.Future[None] | None = None
+        self._gap_tasks: dict[str, asyncio.Task[None]] = {}
+        self._catchup_waiters: dict[str, asyncio.Future[None]] = {}
 
     # -- public properties -----------------------------------------------------------------
     @property
@@ -112,12 +131,19 @@ class Connection(EventEmitter):
 
     def _follow(self, conv: Conversation) -> None:
         """A conversation became known or changed: load what the side needs, announce it once."""
-        if not conv.announced:
-            conv.announced = True
+        if not conv.announced and conv.conversation_id not in self._announcing:
+            self._announcing.add(conv.conversation_id)
             self._spawn(self._announce(conv))
 
     async def _announce(self, conv: Conversation) -> None:
-        self.emit("conversation", conv)
+        self._emit_conversation(conv)
+
+    def _emit_conversation(self, conv: Conversation) -> None:
+        """Emit ``'conversation'`` once per conversation (CEVT-02)."""
+        self._announcing.discard(conv.conversation_id)
+        if not conv.announced:
+            conv.announced = True
+            self.emit("conversation", conv)
 
     async def get_token(self) -> str | None:
         """The consumer JWT, or the brand bearer (CONN-11)."""
@@ -185,6 +211,7 @@ class Connection(EventEmitter):
         self.state = ConnectionState.CLOSING
         await self._before_close()
         await self._teardown(1000, "closed by the client")
+        self._end_reconnect(ConnectionLost(1000, "closed by the client"))
         self.state = ConnectionState.CLOSED
         self.emit("close", {"code": 1000, "reason": "closed by the client"})
 
@@ -240,13 +267,20 @@ class Connection(EventEmitter):
         their initial dumps then refresh the cached conversations."""
         previous = list(self._subscriptions.values())
         self._subscriptions.clear()
-        for sub in previous:
-            sub.state = SubscriptionState.RESUBSCRIBING
-            await sub._subscribe()
-            self._subscriptions[sub.subscription_id or ""] = sub
-            if sub.subscription_id in self._unclaimed_dumps:
-                self._unclaimed_dumps.discard(sub.subscription_id)
-                sub._initial_dump_received()
+        done = 0
+        try:
+            for sub in previous:
+                sub.state = SubscriptionState.RESUBSCRIBING
+                await sub._subscribe()
+                done += 1
+                self._subscriptions[sub.subscription_id or ""] = sub
+                if sub.subscription_id in self._unclaimed_dumps:
+                    self._unclaimed_dumps.discard(sub.subscription_id)
+                    sub._initial_dump_received()
+        finally:
+            for sub in previous[done:]:     # kept for the next attempt (SUB-19/20)
+                sub.state = SubscriptionState.DISCONNECTED
+                self._subscriptions[sub.subscription_id or ""] = sub
 
     async def _read_loop(self, ws: WebSocket, protocol: ProtocolConnection) -> None:
         try:
@@ -263,8 +297,116 @@ class Connection(EventEmitter):
         if self._ws is ws and self.state == ConnectionState.CONNECTED:
             self.state = ConnectionState.DISCONNECTED
             self._on_disconnected()
-            self.report_error(ConnectionLost(closed.code, closed.reason))
-            self.emit("close", {"code": closed.code, "reason": closed.reason})
+            if self.options.auto_reconnect:
+                self._start_reconnect(closed.code, closed.reason)
+            else:
+                self.report_error(ConnectionLost(closed.code, closed.reason))
+                self.emit("close", {"code": closed.code, "reason": closed.reason})
+
+    # -- reconnecting (MNT-01..05, design.md L3) -------------------------------------------
+    def _start_reconnect(self, code: int | None, reason: str) -> None:
+        if self._reconnect_task is not None and not self._reconnect_task.done():
+            return
+        if self._back is None or self._back.done():
+            self._back = asyncio.get_running_loop().create_future()
+        self._reconnect_task = self._spawn(self._reconnect(code, reason))
+
+    def _end_reconnect(self, error: BaseException | None = None) -> None:
+        """Wake the requests queued while disconnected: to run (None) or to fail."""
+        back, self._back = self._back, None
+        if back is not None and not back.done():
+            if error is None:
+                back.set_result(None)
+            else:
+                back.set_exception(error)
+                back.exception()  # retrieved: nobody may be waiting
+
+    async def _reconnect(self, code: int | None, reason: str) -> None:
+        """Wait (backoff with jitter), regenerate credentials when the close asked for it,
+        reconnect, re-create every subscription, catch every dialog up, run the queue."""
+        failure: Any = ConnectionLost(code, reason) if code is not None else ConnectionLost(None, reason)
+        action = classify(code if code is not None else failure)
+        attempt = 0
+        while self.state in (ConnectionState.DISCONNECTED, ConnectionState.CONNECTING):
+            attempt += 1
+            if action is Action.FATAL or (self._policy.max_attempts is not None
+                                          and attempt > self._policy.max_attempts):
+                self._give_up(failure)
+                return
+            delay = self._policy.delay(attempt, self._rand, rate_limited=is_rate_limited(failure))
+            self.state = ConnectionState.DISCONNECTED
+            self.emit("reconnecting", {"attempt": attempt, "delay": delay, "code": _code(failure),
+                                       "reauth": action is Action.REAUTH})
+            await self._sleep(delay)
+            if self.state != ConnectionState.DISCONNECTED:
+                return      # close() meanwhile
+            self.state = ConnectionState.CONNECTING
+            try:
+                if action is Action.REAUTH:
+                    await self._reauthenticate(failure)
+                await self._connect_socket()
+                await self._restore_subscriptions()
+                await self._resume_dialogs()
+                for conv in list(self._conversations.values()):
+                    for dialog in list(conv.dialogs.values()):
+                        if dialog._held:
+                            self._gap_detected(dialog)
+                if self._protocol is None or self._protocol.closed:
+                    raise ConnectionLost(1006, "the connection dropped while resuming")
+            except _GiveUp as exc:
+                self._give_up(exc.args[0] if exc.args else failure)
+                return
+            except LPError as exc:
+                failure = exc
+                action = classify(exc, handshake=True)
+                self._on_disconnected()
+                await self._teardown_socket()
+                continue
+            self.state = ConnectionState.CONNECTED
+            self._end_reconnect()
+            self.emit("reconnected", {"attempt": attempt, "resumed": True})
+            return
+
+    def _give_up(self, failure: Any) -> None:
+        error = failure if isinstance(failure, BaseException) else ConnectionLost(None, str(failure))
+        self.state = ConnectionState.DISCONNECTED
+        self._end_reconnect(error if isinstance(error, LPError) else ConnectionLost(None, str(error)))
+        self.report_error(error)
+        code = _code(error)
+        self.emit("close", {"code": code, "reason": str(error)})
+
+    async def _reauthenticate(self, failure: Any) -> None:
+        """REAUTH (4401 / 4407 / 1011 / HTTP 401): regenerate the side's credentials; raise
+        ``_GiveUp(error)`` when that is impossible."""
+
+    async def _resume_dialogs(self) -> None:
+        """Catch up every followed dialog from the last sequence seen (gap-free delivery)."""
+
+    # -- gap-free, in-order delivery per dialog ------------------------------------------------
+    def _gap_detected(self, dialog: Any) -> None:
+        task = self._gap_tasks.get(dialog.dialog_id)
+        if task is None or task.done():
+            self._gap_tasks[dialog.dialog_id] = self._spawn(self._fill_gap(dialog))
+
+    async def _fill_gap(self, dialog: Any) -> None:
+        """A message arrived ahead of a missing sequence: once the frames already read are
+        handled, ask for the missing ones (``_catch_up``), then release what is still held,
+        in order (the missing sequences are not for us, e.g. private messages)."""
+        await asyncio.sleep(0)
+        if not dialog._held:
+            return
+        if self.state == ConnectionState.CONNECTED:
+            try:
+                await self._catch_up(dialog)
+            except LPError:
+                pass
+        elif self._back is not None:
+            return      # a reconnect is under way: its resume catches the dialog up
+        if dialog._held:
+            dialog.conversation._deliver(dialog, dialog._release_gap())
+
+    async def _catch_up(self, dialog: Any) -> None:
+        """Ask the server for the dialog's events from the first missing sequence."""
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -280,6 +422,17 @@ class Connection(EventEmitter):
         :class:`~lpweb.errors.RequestTimeout`, :class:`~lpweb.errors.ConnectionLost`, or
         :class:`~lpweb.errors.InvalidState` when the connection is not open.
         """
+        if self._back is not None and asyncio.current_task() is not self._reconnect_task:
+            # MNT-02: disconnected, reconnecting: wait in FIFO order within this request's timeout.
+            budget = (timeout_ms if timeout_ms is not None else self.options.response_timeout) / 1000
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._back), budget)
+            except asyncio.TimeoutError:
+                raise RequestTimeout(f"no connection for {name!s} within {budget:g} s (reconnecting)") from None
+            left = max(1, int((budget - (loop.time() - started)) * 1000))
+            return await self.request(name, body, headers=headers, metadata=metadata, timeout_ms=left)
         protocol, ws = self._protocol, self._ws
         if protocol is None or ws is None or protocol.closed:
             raise InvalidState(f"the connection is {self.state}; call open() first")
@@ -410,6 +563,9 @@ class Connection(EventEmitter):
                 self.report_error(ConversationNotInCache(note.dialog_id, note.raw))
             return
         conv._receive(note.dialog_id, note.changes)
+        caught_up = self._catchup_waiters.get(note.dialog_id)
+        if caught_up is not None and not caught_up.done():
+            caught_up.set_result(None)
         waiter = self._history_waiters.get(note.dialog_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -462,7 +618,17 @@ class Connection(EventEmitter):
             await asyncio.sleep(KEEPALIVE_INTERVAL)
             try:
                 await self.request(rq.GET_CLOCK)
-            except (InvalidState, ConnectionLost):
-                return
+            except (InvalidState, ConnectionLost, RequestTimeout) as exc:
+                if self.state in (ConnectionState.CLOSING, ConnectionState.CLOSED) or (
+                        isinstance(exc, InvalidState) and self._back is None):
+                    return
             except LPError as exc:
                 self.report_error(exc)
+
+
+def _code(failure: Any) -> int | None:
+    for attr in ("code", "status"):
+        value = getattr(failure, attr, None)
+        if isinstance(value, int):
+            return value
+    return None

@@ -24,7 +24,7 @@ from ..protocol import Response
 from ..protocol import requests as rq
 from ..transports import default_token_store
 from ..transports.base import TokenStore
-from .connection import Connection
+from .connection import GAP_WAIT, Connection
 from .conversation import Conversation
 from .dialog import Dialog
 
@@ -39,6 +39,8 @@ class ConsumerConnection(Connection):
         self._token: str | None = options.token
         self._token_store: TokenStore = options.token_store or default_token_store()
         self._subscribed_dialogs: set[str] = set()
+        self._unauth_external: str | None = None      # to refresh un-auth identities (4407)
+        self._auth_jwt: str | None = options.jwt       # the brand-issued JWT (authenticated)
 
     # -- identity ---------------------------------------------------------------------------
     async def _authenticate_and_connect(self) -> None:
@@ -78,7 +80,8 @@ class ConsumerConnection(Connection):
             return await consumer_auth.authenticate_with_connector(t, ep, connector, opts.jwt)
         if opts.use_unauthenticated_connection:
             connector = await consumer_auth.find_connector(t, ep, consumer_auth.UNAUTHENTICATED_CONNECTOR)
-            external = await consumer_auth.unauth_external_token(t, ep)
+            external = await consumer_auth.unauth_external_token(t, ep, self._unauth_external)
+            self._unauth_external = external
             self.auth_type = AuthType.CONSUMER_UNAUTHENTICATED
             return await consumer_auth.authenticate_with_connector(t, ep, connector, external)
         self.auth_type = AuthType.CONSUMER_ANONYMOUS
@@ -134,10 +137,12 @@ class ConsumerConnection(Connection):
         """Subscribe to a dialog's messaging events; its history arrives as one notification."""
         waiter = asyncio.get_running_loop().create_future()
         self._history_waiters[dialog.dialog_id] = waiter
+        if dialog._upto is None:
+            dialog._upto = dialog.last_sequence     # the history starts right after it
         try:
             await self.request(rq.SUBSCRIBE_MESSAGING_EVENTS, {
                 "dialogId": dialog.dialog_id, "conversationId": dialog.conversation.conversation_id,
-                "fromSeq": dialog.last_sequence + 1})
+                "fromSeq": dialog.next_sequence})
             await asyncio.wait_for(waiter, self.options.response_timeout / 1000)
         except (LPError, asyncio.TimeoutError) as exc:
             self._subscribed_dialogs.discard(dialog.dialog_id)
@@ -145,6 +150,66 @@ class ConsumerConnection(Connection):
                 f"no message history for dialog {dialog.dialog_id}"))
         finally:
             self._history_waiters.pop(dialog.dialog_id, None)
+
+    # -- reconnecting (MNT-01..04) --------------------------------------------------------------
+    async def _reauthenticate(self, failure: Any) -> None:
+        """4401 / 4407 / HTTP 401: a new consumer token for the same identity where possible:
+        un-auth identities are refreshed (4407), an authenticated consumer's JWT is exchanged
+        again (a refused one ends reconnecting: open a new connection with a fresh ``jwt``),
+        anonymous consumers sign up again (a new identity)."""
+        assert self._transport is not None and self._endpoints is not None
+        t, ep = self._transport, self._endpoints
+        try:
+            if self.auth_type == AuthType.CONSUMER_UNAUTHENTICATED:
+                connector = await consumer_auth.find_connector(t, ep, consumer_auth.UNAUTHENTICATED_CONNECTOR)
+                self._unauth_external = await consumer_auth.unauth_external_token(t, ep, self._unauth_external)
+                token = await consumer_auth.authenticate_with_connector(t, ep, connector, self._unauth_external)
+            elif self.auth_type == AuthType.CONSUMER_AUTHENTICATED and self._auth_jwt:
+                issuer = jwt_claims(self._auth_jwt).get("iss")
+                connector = await consumer_auth.find_connector(t, ep, consumer_auth.AUTHENTICATED_CONNECTOR,
+                                                               issuer if isinstance(issuer, str) else None)
+                token = await consumer_auth.authenticate_with_connector(t, ep, connector, self._auth_jwt)
+            elif self.auth_type == AuthType.CONSUMER_ANONYMOUS:
+                token = await consumer_auth.anonymous_signup(t, ep)
+            else:
+                raise AuthError("the consumer token was refused and lpweb cannot renew a token it was given")
+        except AuthError as exc:
+            from .connection import _GiveUp
+            raise _GiveUp(AuthError(f"cannot renew the consumer token ({exc}); open a new connection with a "
+                                    "fresh jwt / token")) from None
+        self._token, self.user_id = token, jwt_subject(token)
+        self._token_store.set(self.options.token_store_key, token)
+
+    async def _resume_dialogs(self) -> None:
+        """Re-subscribe every followed dialog from its first unseen sequence."""
+        for dialog_id in sorted(self._subscribed_dialogs):
+            conv = self._conversation_of_dialog(dialog_id)
+            dialog = conv.dialogs.get(dialog_id) if conv is not None else None
+            if dialog is None or conv is None or not conv.is_open:
+                continue
+            try:
+                await self._subscribe_dialog(dialog)
+            except RequestFailed as exc:
+                self.report_error(exc)
+
+    async def _subscribe_dialog(self, dialog: Dialog) -> None:
+        await self.request(rq.SUBSCRIBE_MESSAGING_EVENTS, {
+            "dialogId": dialog.dialog_id, "conversationId": dialog.conversation.conversation_id,
+            "fromSeq": dialog.next_sequence})
+
+    async def _catch_up(self, dialog: Dialog) -> None:
+        """Re-subscribe from the gap; the events arrive as a notification, waited for up to
+        ``GAP_WAIT`` (on the injected sleep)."""
+        arrived = asyncio.get_running_loop().create_future()
+        self._catchup_waiters[dialog.dialog_id] = arrived
+        sleeper = asyncio.ensure_future(self._sleep(GAP_WAIT))
+        try:
+            await self._subscribe_dialog(dialog)
+            await asyncio.wait({arrived, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            if self._catchup_waiters.get(dialog.dialog_id) is arrived:
+                del self._catchup_waiters[dialog.dialog_id]
 
     async def _until_dialog_loaded(self, dialog: Dialog) -> None:
         waiter = self._history_waiters.get(dialog.dialog_id)
@@ -174,6 +239,7 @@ class ConsumerConnection(Connection):
             conv.skill.skill_id = body["skillId"]
         self._follow(conv)
         await self._until_dialog_loaded(conv.main_dialog)
+        self._emit_conversation(conv)  # before returning, so 'conversation' handlers see it first
         return conv
 
     async def step_up(self, jwt: str) -> None:
@@ -196,6 +262,7 @@ class ConsumerConnection(Connection):
                                                        consumer_auth.AUTHENTICATED_CONNECTOR,
                                                        issuer if isinstance(issuer, str) else None)
         token = await consumer_auth.authenticate_with_connector(self._transport, self._endpoints, connector, jwt)
+        self._auth_jwt = jwt
         previous, open_conversations = self._token, [c for c in self._conversations.values() if c.is_open]
         await self._teardown_socket()
         self._token, self.user_id = token, jwt_subject(token)

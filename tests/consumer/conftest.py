@@ -50,14 +50,14 @@ async def agent(emu):
     async def on_conversation(conv):
         if not conv.is_open or conv.assigned_agent is not None:
             return
-        await conv.join(ParticipantRole.ASSIGNED_AGENT)
-        joined.setdefault(conv.conversation_id, asyncio.Event()).set()
-
-        @conv.on("message")
+        @conv.on("message")  # listen before joining, so no message is missed
         async def echo(message):
             if (message.participant.role == ParticipantRole.CONSUMER and isinstance(message.body, str)
                     and message.dialog.dialog_type == "MAIN" and conv.is_open):
                 await conv.send_message("echo: " + message.body)
+
+        await conv.join(ParticipantRole.ASSIGNED_AGENT)
+        joined.setdefault(conv.conversation_id, asyncio.Event()).set()
 
     await conn.open()
     conn.joined = joined

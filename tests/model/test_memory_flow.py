@@ -41,15 +41,15 @@ async def test_message_both_ways(emu, headers):
 
     @agent.on("conversation")
     async def serve(conv):
-        await conv.join(ParticipantRole.ASSIGNED_AGENT)
-        joined.set()
-
-        @conv.on("message")
+        @conv.on("message")  # listen before joining, so no message is missed
         async def echo(message):
             if message.participant.role == ParticipantRole.CONSUMER:
                 await message.accept()
                 await message.read()
                 await conv.send_message("echo: " + message.body)
+
+        await conv.join(ParticipantRole.ASSIGNED_AGENT)
+        joined.set()
 
     await agent.open()
     cons = consumer(emu, transport=emu.transport(websocket_headers=headers))
