@@ -8,6 +8,7 @@
     python build.py demo --check   # the same, but drives the page in headless Chromium and exits 0/1
     python build.py test           # pytest tests/ (native), then pytest e2e/ (Playwright)
     python build.py bench          # python bench/run.py, once benchmarks exist
+    python build.py docs           # dist/docs/api.md: the API reference from the docstrings
 
 Every step is idempotent and keeps a stamp (in ``.build-stamps/``, ``.venv/`` or next to
 what it produced), so a second run with nothing changed takes well under a second.
@@ -411,13 +412,18 @@ def cmd_bench(args: argparse.Namespace) -> None:
     sys.exit(call([VENV_PY, bench, *args.extra]))
 
 
+def cmd_docs(args: argparse.Namespace | None = None) -> None:
+    """dist/docs/api.md: the API reference, generated from the docstrings (docs/apidoc.py)."""
+    run([VENV_PY, ROOT / "docs" / "apidoc.py", DIST / "docs"])
+
+
 # --------------------------------------------------------------------------- main
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python build.py", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
-    sub = parser.add_subparsers(dest="cmd", required=True, metavar="{setup,wheel,web,demo,test,bench}")
+    sub = parser.add_subparsers(dest="cmd", required=True, metavar="{setup,wheel,web,demo,test,bench,docs}")
     sub.add_parser("setup", help=".venv, chromium, vendored Pyodide and PyScript")
     sub.add_parser("wheel", help="build dist/lpweb-<version>-py3-none-any.whl")
     sub.add_parser("web", help="assemble dist/site/")
@@ -426,6 +432,7 @@ def main() -> None:
     p.add_argument("--check", action="store_true", help="drive the page in headless Chromium, exit 0/1")
     sub.add_parser("test", help="pytest tests/ then pytest e2e/; other arguments go to both pytest runs")
     sub.add_parser("bench", help="run bench/run.py if present; other arguments go to it")
+    sub.add_parser("docs", help="generate the API reference into dist/docs/api.md")
     args, extra = parser.parse_known_args()
     if extra and args.cmd not in ("demo", "test", "bench"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -438,7 +445,7 @@ def main() -> None:
 
     t0 = time.monotonic()
     {"setup": cmd_setup, "wheel": cmd_wheel, "web": cmd_web, "demo": cmd_demo,
-     "test": cmd_test, "bench": cmd_bench}[args.cmd](args)
+     "test": cmd_test, "bench": cmd_bench, "docs": cmd_docs}[args.cmd](args)
     log(f"{args.cmd} done in {time.monotonic() - t0:.1f} s")
 
 

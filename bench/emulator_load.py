@@ -33,10 +33,15 @@ How the benchmark keeps itself out of the measurement
       JSON-decodes frames that can matter (a cheap substring test first, orjson when
       installed). The send timestamp is taken just before the frame is written, so a late
       sender shifts a message, not its measured latency.
+    * The client collects and freezes its setup objects and collects rarely while measuring,
+      so its own GC pauses do not show up as latency (the emulator CLI tunes its GC the
+      same way, see ``lpweb.emulator.__main__.tune_gc``).
     * It reports its own health: client event-loop lag (p99 of a 10 ms ticker's
       oversleep) and the CPU share of the client and of the emulator process during the
       measured phase (``/proc``, Linux). A client lag far below the round-trip p99 and a
-      client CPU well under 100 % mean the client is not the bottleneck.
+      client CPU well under 100 % mean the client is not the bottleneck. The load average
+      is printed too: other processes on the same cores (a test suite running alongside)
+      inflate the tail, so compare figures taken on a quiet machine.
 
 ``--emulator-src DIR`` runs the emulator from another checkout (its ``lpweb`` package),
 e.g. an export of an older commit, for before/after comparisons with the same client.
@@ -47,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import heapq
 import itertools
 import json
@@ -272,26 +278,36 @@ async def measure(consumers: int, agents: int = 10, messages: int = 5, interval:
                     await asyncio.sleep(0.01)
                     lags.append((time.perf_counter() - t - 0.01) * 1000)
 
+            # the client's own GC pauses would count as latency: collect and freeze the setup's
+            # objects, then collect rarely while measuring (as the emulator process does)
+            thresholds = gc.get_threshold()
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(50_000, 20, 100)
             tick = asyncio.create_task(ticker())
             client_cpu0, server_cpu0 = time.process_time(), emu.cpu_seconds()
             started = time.perf_counter()
-            while schedule:
-                due, i, m = heapq.heappop(schedule)
-                delay = started + due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                sock, conv_id = socks[i]
-                text = f"c{i}m{m}"
-                sent_at[text] = time.perf_counter()
-                await sock.send("ms.PublishEvent", {"dialogId": conv_id, "event": {
-                    "type": "ContentEvent", "contentType": TEXT, "message": text}})
-            deadline = time.perf_counter() + timeout
-            while sent_at and time.perf_counter() < deadline:
-                await asyncio.sleep(0.02)
-            elapsed = time.perf_counter() - started
-            client_cpu, server_cpu1 = time.process_time() - client_cpu0, emu.cpu_seconds()
-            measuring = False
-            await tick
+            try:
+                while schedule:
+                    due, i, m = heapq.heappop(schedule)
+                    delay = started + due - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    sock, conv_id = socks[i]
+                    text = f"c{i}m{m}"
+                    sent_at[text] = time.perf_counter()
+                    await sock.send("ms.PublishEvent", {"dialogId": conv_id, "event": {
+                        "type": "ContentEvent", "contentType": TEXT, "message": text}})
+                deadline = time.perf_counter() + timeout
+                while sent_at and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.02)
+                elapsed = time.perf_counter() - started
+                client_cpu, server_cpu1 = time.process_time() - client_cpu0, emu.cpu_seconds()
+            finally:
+                measuring = False
+                await tick
+                gc.set_threshold(*thresholds)
+                gc.unfreeze()
             lost = len(sent_at)
             await _gather_limited(100, [s.close() for s, _ in socks])
             for sock, _ in brand:
@@ -308,7 +324,16 @@ async def measure(consumers: int, agents: int = 10, messages: int = 5, interval:
             "max_ms": round(rtts[-1], 2) if rtts else None,
             "client_lag_p99_ms": pct(lags, 0.99), "client_cpu_pct": round(100 * client_cpu / elapsed, 1),
             "server_cpu_pct": None if server_cpu is None else round(100 * server_cpu / elapsed, 1),
-            "setup_s": round(setup_s, 2), "measured_s": round(elapsed, 2)}
+            "setup_s": round(setup_s, 2), "measured_s": round(elapsed, 2), "load_avg_1m": _load_avg()}
+
+
+def _load_avg() -> float | None:
+    """The 1-minute load average after the run: other work on the machine's cores shows up
+    as latency (above ~2 on 2 cores, the figures are not the emulator's alone)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):
+        return None
 
 
 async def run_pair(consumers: int = 1000, baseline: int = 10, messages: int = 5, interval: float = 2.0,
@@ -332,7 +357,7 @@ def describe(result: dict[str, Any]) -> str:
         lines.append(f"{name:8} {r['consumers']:5} consumers {r['rate_per_s']:6} msg/s: p50 {r['p50_ms']} ms, "
                      f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms, lost {r['lost']}/{r['messages']}; "
                      f"client lag p99 {r['client_lag_p99_ms']} ms, cpu client {r['client_cpu_pct']}% "
-                     f"server {r['server_cpu_pct']}%; setup {r['setup_s']} s")
+                     f"server {r['server_cpu_pct']}%; setup {r['setup_s']} s; load avg {r['load_avg_1m']}")
     lines.append(f"p99 ratio full/baseline: {result['p99_ratio']}x; lost {result['full']['lost']}")
     return "\n".join(lines)
 

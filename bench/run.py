@@ -8,7 +8,8 @@ Benchmarks (:data:`BENCHMARKS`; each returns ``(rows, keys)``: table rows and re
 * ``emulator``: :mod:`emulator_load` — 1,000 consumer websockets at one message per 2 s
   each, echoed by 10 agents, against a 10-consumer baseline measured in the same run.
   Keys ``emulator_1k_p99_ms``, ``emulator_1k_lost`` (and ``_p50_ms``, ``_max_ms``,
-  ``_p99_ratio``, ``_baseline_p99_ms``). ``--quick`` runs 200 consumers over a shorter
+  ``_p99_ratio``, ``_baseline_p99_ms``, ``_load_avg``: the machine's 1-minute load average
+  after the run; figures taken while other work ran on the same cores are not comparable). ``--quick`` runs 200 consumers over a shorter
   window (well under a minute) and writes ``emulator_quick_*`` instead, so a quick run
   never overwrites the 1k figures with a smaller load's.
 
@@ -37,7 +38,8 @@ Row = dict[str, Any]
 RESULTS = HERE / "results.json"
 COLUMNS = (("benchmark", "benchmark"), ("consumers", "consumers"), ("msg/s", "rate_per_s"),
            ("p50 ms", "p50_ms"), ("p99 ms", "p99_ms"), ("max ms", "max_ms"), ("lost", "lost"),
-           ("p99 ratio", "p99_ratio"), ("cpu srv %", "server_cpu_pct"), ("cpu cli %", "client_cpu_pct"))
+           ("p99 ratio", "p99_ratio"), ("cpu srv %", "server_cpu_pct"), ("cpu cli %", "client_cpu_pct"),
+           ("load avg", "load_avg_1m"))
 
 
 def bench_emulator(quick: bool) -> tuple[list[Row], dict[str, Any]]:
@@ -51,7 +53,7 @@ def bench_emulator(quick: bool) -> tuple[list[Row], dict[str, Any]]:
             {"benchmark": f"emulator {consumers}", **full, "p99_ratio": result["p99_ratio"]}]
     keys = {f"{prefix}_p99_ms": full["p99_ms"], f"{prefix}_lost": full["lost"], f"{prefix}_p50_ms": full["p50_ms"],
             f"{prefix}_max_ms": full["max_ms"], f"{prefix}_p99_ratio": result["p99_ratio"],
-            f"{prefix}_baseline_p99_ms": base["p99_ms"]}
+            f"{prefix}_baseline_p99_ms": base["p99_ms"], f"{prefix}_load_avg": full["load_avg_1m"]}
     if quick:
         keys[f"{prefix}_consumers"] = consumers
     return rows, keys

@@ -32,6 +32,9 @@ from lpweb.emulator import Emulator  # noqa: E402
 
 log = logging.getLogger("lpweb.demo")
 CHECK_TIMEOUT_MS = 60_000
+# The page's widget host (lpweb.widget.mount renders into its open Shadow DOM; Playwright's
+# CSS locators such as "#messages li" pierce it, page.evaluate reads the host's dataset).
+HOST = "document.querySelector('[data-lpweb-widget]')"
 
 
 class CheckFailed(Exception):
@@ -61,18 +64,17 @@ async def check_page(url: str) -> None:
 
             await page.goto(url)
             try:
-                await page.wait_for_function(
-                    "document.body.dataset.chatReady === '1' || !!document.body.dataset.chatError",
-                    timeout=CHECK_TIMEOUT_MS)
+                await page.wait_for_function(f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError",
+                                             timeout=CHECK_TIMEOUT_MS)
             except PlaywrightError as exc:
                 raise CheckFailed(f"the chat did not become ready within {CHECK_TIMEOUT_MS // 1000} s "
                                   f"(status line: {await page.text_content('#status')!r})") from exc
-            error = await page.evaluate("document.body.dataset.chatError || ''")
+            error = await page.evaluate(f"{HOST}.dataset.chatError || ''")
             if error:
                 raise CheckFailed(f"the page reported an error: {error}")
-            ready_ms = float(await page.evaluate("document.body.dataset.chatReadyMs"))
-            python_ms = float(await page.evaluate("document.body.dataset.pythonMs || 'NaN'"))
-            conversation = await page.evaluate("document.body.dataset.conversationId")
+            ready_ms = float(await page.evaluate(f"{HOST}.dataset.chatReadyMs"))
+            python_ms = float(await page.evaluate(f"{HOST}.dataset.pythonMs || 'NaN'"))
+            conversation = await page.evaluate(f"{HOST}.dataset.conversationId")
 
             t_send = await page.evaluate("performance.now()")
             await page.fill("#message-input", text)

@@ -21,7 +21,7 @@ __all__ = [
 
 class _StrEnum(str, Enum):
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class AgentState(_StrEnum):

@@ -49,10 +49,16 @@ class ConnectionOptions:
     ring_conversation_timeout: int = 2000
     set_agent_offline_on_disconnect: bool = False
     unsubscribe_from_outdated_conversations_on_reconnect: bool = True
+    #: MNT-01: reconnect by itself after an unexpected close ('reconnecting' / 'reconnected').
+    auto_reconnect: bool = True
+    #: MNT-01: the schedule, an :class:`lpweb.protocol.policy.ReconnectPolicy` (None: the default
+    #: 5 s, 10 s, 15 s, then x2 up to 8 min, +-20 % jitter, forever).
+    reconnect_policy: Any = None
     combined_conversation_handling: dict[str, Any] | None = None
     connection_type: Any = None
     transport: Any = None
     token_store: Any = None
+    debug_frames: bool = False
 
     @property
     def is_brand(self) -> bool:

@@ -520,6 +520,9 @@ class Platform:
         CONSUMER in place of the unauthenticated identity (protocol.md §2.6, [INF])."""
         account = self.accounts[conv.account_id]
         old = conv.consumer_id
+        # the previous identity's sessions are no longer indexed under this conversation:
+        # tell them too (delivered after the change, so their subscriptions drop it)
+        self.notify(lambda listener: listener.on_conversation(conv), lambda: [("consumer", conv.account_id, old)])
         if old in account.by_consumer and conv in account.by_consumer[old]:
             account.by_consumer[old].remove(conv)
         account.by_consumer.setdefault(new_consumer_id, []).append(conv)

@@ -29,7 +29,8 @@ from typing import Any, Awaitable, Callable, Mapping
 from ..auth.agent import AgentSession
 from ..auth.maintainer import OAUTH1_REFRESH_INTERVAL, TokenMaintainer
 from ..enums import AgentState, AuthType, ChannelType, ConversationContextType
-from ..errors import InvalidState, LPError, RequestTimeout, UsageError, redact
+from ..enums import SubscriptionState
+from ..errors import AuthError, InvalidState, LPError, RequestFailed, RequestTimeout, UsageError, redact
 from ..options import ConnectionOptions
 from ..protocol import AgentStates, RoutingTasks
 from ..protocol import requests as rq
@@ -83,7 +84,7 @@ class BrandConnection(Connection):
     """
 
     def __init__(self, options: ConnectionOptions, *, sleep: Sleep | None = None, **kwargs: Any) -> None:
-        super().__init__(options, **kwargs)
+        super().__init__(options, sleep=sleep, **kwargs)
         self._sleep: Sleep = sleep or asyncio.sleep
         self._maintainer: TokenMaintainer | None = None
         self._own_maintainer = False
@@ -387,17 +388,52 @@ class BrandConnection(Connection):
         conv = dialog.conversation
         resp = await self.request(rq.QUERY_MESSAGES, {"dialogId": dialog.dialog_id, "fromSeq": 0,
                                                       "conversationId": conv.conversation_id})
-        events = resp.body if isinstance(resp.body, list) else []
-        for raw in events:
-            if not isinstance(raw, dict) or not isinstance(raw.get("event"), dict):
-                continue
-            change = dict(raw)
-            pid = change.get("originatorPId")
-            if isinstance(pid, str) and pid:
-                change.setdefault("originatorOldId", change.get("originatorId"))
-                change["originatorId"] = pid
+        changes = _brand_changes(resp.body)
+        for change in changes:
             if change["event"].get("type") in ("ContentEvent", "RichContentEvent"):
                 dialog._add(Message(dialog, change, conv._originator(change)))
+        seqs = [c["sequence"] for c in changes if isinstance(c.get("sequence"), int)]
+        conv._deliver(dialog, dialog._mark_history(seqs))
+
+    # -- reconnecting (MNT-01..04) ------------------------------------------------------------
+    async def _reauthenticate(self, failure: Any) -> None:
+        """4401 / 1011 / HTTP 401: a new bearer from the token maintainer (MNT-04, BAUTH-09);
+        one another connection already regenerated is used as is."""
+        from .connection import _GiveUp
+        m = self._maintainer
+        if m is None:
+            raise _GiveUp(failure)
+        current = m.session
+        if current is None or self._session is None or current.bearer == self._session.bearer:
+            try:
+                await m.invalidate({"reason": "reconnect", "code": getattr(failure, "code", None)})
+            except AuthError as exc:
+                raise _GiveUp(exc) from None
+        self._session = await m.get_session()
+
+    async def _resume_dialogs(self) -> None:
+        """Re-create routing / agent-state subscriptions, then catch up the open dialogs of
+        the conversations this user takes part in (QueryMessages from the first unseen sequence)."""
+        for sub in list(self._brand_subscriptions.values()):
+            if sub.state in (SubscriptionState.DISCONNECTED, SubscriptionState.SUBSCRIBED,
+                             SubscriptionState.RESUBSCRIBING):
+                await sub.resubscribe()
+        me = {self._old_id, self.user_id} - {""}
+        for conv in list(self._conversations.values()):
+            if not conv.is_open or not any(p.id in me or p.old_id in me for p in conv.participants):
+                continue
+            for dialog in list(conv.dialogs.values()):
+                if dialog.is_open and dialog._upto is not None:
+                    try:
+                        await self._catch_up(dialog)
+                    except RequestFailed as exc:
+                        self.report_error(exc)
+
+    async def _catch_up(self, dialog: Any) -> None:
+        conv = dialog.conversation
+        resp = await self.request(rq.QUERY_MESSAGES, {"dialogId": dialog.dialog_id, "fromSeq": dialog.next_sequence,
+                                                      "conversationId": conv.conversation_id})
+        conv._receive(dialog.dialog_id, tuple(_brand_changes(resp.body)))
 
     async def _announce(self, conv: Conversation) -> None:
         if self.options.get_all_messages:       # OPT-15: history first, then 'conversation'
@@ -478,3 +514,18 @@ class BrandConnection(Connection):
     def _require_connected(self) -> None:
         if self._protocol is None or self._protocol.closed:
             raise InvalidState(f"the connection is {self.state}; call open() first")
+
+
+def _brand_changes(body: Any) -> list[dict[str, Any]]:
+    """QueryMessages events in the form of live notifications (PIDs as ``originatorId``)."""
+    out = []
+    for raw in body if isinstance(body, list) else []:
+        if not isinstance(raw, dict) or not isinstance(raw.get("event"), dict):
+            continue
+        change = dict(raw)
+        pid = change.get("originatorPId")
+        if isinstance(pid, str) and pid:
+            change.setdefault("originatorOldId", change.get("originatorId"))
+            change["originatorId"] = pid
+        out.append(change)
+    return out

@@ -18,6 +18,7 @@ import random as _random
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from ..debug import FrameLogger, frames_enabled
 from ..endpoints import Endpoints, discover
 from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AuthType, ConnectionState, SubscriptionState
 from ..errors import (ConnectionLost, ConversationNotInCache, InvalidState, LPError, ProtocolError, RequestTimeout,
@@ -90,7 +91,7 @@ class Connection(EventEmitter):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._back: asyncio.Future[None] | None = None
         self._gap_tasks: dict[str, asyncio.Task[None]] = {}
-        self._catchup_waiters: dict[str, asyncio.Future[None]] = {}
+        self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
     # -- public properties -----------------------------------------------------------------
     @property
@@ -246,6 +247,8 @@ class Connection(EventEmitter):
         assert self._transport is not None
         url, headers = self._socket_address()
         ws = await self._transport.connect_websocket(url, headers)
+        if frames_enabled(self.options):
+            ws = FrameLogger(ws, url, headers)
         self._ws = ws
         self._protocol = ProtocolConnection(self._ids, default_timeout=self.options.response_timeout / 1000)
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws, self._protocol))
@@ -362,6 +365,10 @@ class Connection(EventEmitter):
                 self._on_disconnected()
                 await self._teardown_socket()
                 continue
+            except Exception as exc:   # a bug: stop rather than spin; queued requests fail
+                await self._teardown_socket()
+                self._give_up(exc)
+                return
             self.state = ConnectionState.CONNECTED
             self._end_reconnect()
             self.emit("reconnected", {"attempt": attempt, "resumed": True})
@@ -400,8 +407,8 @@ class Connection(EventEmitter):
                 await self._catch_up(dialog)
             except LPError:
                 pass
-        elif self._back is not None:
-            return      # a reconnect is under way: its resume catches the dialog up
+        if self._back is not None or (self.options.auto_reconnect and self.state != ConnectionState.CONNECTED):
+            return      # a reconnect is under way: its resume catches the dialog up, then looks again
         if dialog._held:
             dialog.conversation._deliver(dialog, dialog._release_gap())
 
@@ -484,29 +491,34 @@ class Connection(EventEmitter):
             self._process(self._protocol)
             self._schedule_tick()
 
-    def _process(self, protocol: ProtocolConnection | None = None) -> None:
+    def _process(self, protocol: ProtocolConnection | None = None) -> bool:
+        """Handle what the protocol core produced; True if a waiting request was resolved."""
         protocol = protocol or self._protocol
         if protocol is None:
-            return
+            return False
+        resolved = False
         for event in protocol.events_received():
             try:
-                self._handle_event(event)
+                resolved = self._handle_event(event) or resolved
             except Exception as exc:  # a bug or an unexpected body must not stop the reader
                 self.report_error(ProtocolError(f"could not handle {type(event).__name__}: {exc!r}"))
+        return resolved
 
-    def _handle_event(self, event: Any) -> None:
+    def _handle_event(self, event: Any) -> bool:
         if isinstance(event, (RequestCompleted, RequestErrored)):
             fut = self._futures.get(event.req_id)
             if fut is None or fut.done():
-                return  # the caller gave up (cancelled) before the answer came
+                return False  # the caller gave up (cancelled) before the answer came
             if isinstance(event, RequestCompleted):
                 fut.set_result(event.response)
             else:
                 fut.set_exception(event.error)
-        elif isinstance(event, NotificationReceived):
+            return True
+        if isinstance(event, NotificationReceived):
             self._dispatch(event.notification)
         elif isinstance(event, FrameRejected):
             self.report_error(event.error)
+        return False
 
     # -- notifications -----------------------------------------------------------------------
     def _dispatch(self, note: ProtocolNotification) -> None:
@@ -564,8 +576,9 @@ class Connection(EventEmitter):
             return
         conv._receive(note.dialog_id, note.changes)
         caught_up = self._catchup_waiters.get(note.dialog_id)
-        if caught_up is not None and not caught_up.done():
-            caught_up.set_result(None)
+        if caught_up is not None and not caught_up[0].done() and (
+                not caught_up[1] or any(c.get("sequence") == caught_up[1] for c in note.changes)):
+            caught_up[0].set_result(None)   # the catch-up batch (it holds the first held one)
         waiter = self._history_waiters.get(note.dialog_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)

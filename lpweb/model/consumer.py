@@ -145,6 +145,8 @@ class ConsumerConnection(Connection):
                 "fromSeq": dialog.next_sequence})
             await asyncio.wait_for(waiter, self.options.response_timeout / 1000)
         except (LPError, asyncio.TimeoutError) as exc:
+            if isinstance(exc, ConnectionLost) and self._back is not None:
+                return      # reconnecting: the resume re-subscribes this dialog (MNT-03)
             self._subscribed_dialogs.discard(dialog.dialog_id)
             self.report_error(exc if isinstance(exc, LPError) else ProtocolError(
                 f"no message history for dialog {dialog.dialog_id}"))
@@ -201,14 +203,15 @@ class ConsumerConnection(Connection):
         """Re-subscribe from the gap; the events arrive as a notification, waited for up to
         ``GAP_WAIT`` (on the injected sleep)."""
         arrived = asyncio.get_running_loop().create_future()
-        self._catchup_waiters[dialog.dialog_id] = arrived
+        entry = (arrived, min(dialog._held, default=None))
+        self._catchup_waiters[dialog.dialog_id] = entry
         sleeper = asyncio.ensure_future(self._sleep(GAP_WAIT))
         try:
             await self._subscribe_dialog(dialog)
             await asyncio.wait({arrived, sleeper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             sleeper.cancel()
-            if self._catchup_waiters.get(dialog.dialog_id) is arrived:
+            if self._catchup_waiters.get(dialog.dialog_id) is entry:
                 del self._catchup_waiters[dialog.dialog_id]
 
     async def _until_dialog_loaded(self, dialog: Dialog) -> None:

@@ -51,6 +51,7 @@ class Conversation(EventEmitter):
         self.synced = False     # True once a conversation notification has described it
         self.announced = False  # True once 'conversation' was emitted for it
         self._close_emitted = False
+        self._last_update_ts = 0  # metaDataLastUpdateTs of the newest view applied
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -170,7 +171,8 @@ class Conversation(EventEmitter):
             "conversationField": [rq.join_field(str(role), conn.agent_old_id)]})
 
     async def leave(self) -> None:
-        """Remove the current brand user (CONV-02)."""
+        """Remove the current brand user (CONV-02); raises :class:`~lpweb.errors.InvalidState`
+        when the user is not a participant."""
         conn = self._brand("leave")
         me = next((p for p in self.participants if p.matches(conn.user_id) or p.matches(conn.agent_old_id)), None)
         if me is None:
@@ -179,6 +181,7 @@ class Conversation(EventEmitter):
             "conversationId": self.conversation_id,
             "conversationField": [{"field": "ParticipantsChange", "type": "REMOVE",
                                    "role": str(me.role), "userId": conn.agent_old_id}]})
+
 
     async def transfer(self, skill_id: str | int | None = None, agent_id: str | None = None, *,
                        skillId: str | int | None = None, agentId: str | None = None) -> None:  # noqa: N803
@@ -226,7 +229,15 @@ class Conversation(EventEmitter):
 
     # -- state from notifications ---------------------------------------------------------
     def _apply(self, details: dict[str, Any], initial: bool = False) -> None:
-        """Update from an ExConversationChange ``conversationDetails``; emit what changed."""
+        """Update from an ExConversationChange ``conversationDetails``; emit what changed.
+
+        Notifications may arrive out of order (protocol.md §8): a view older than the last
+        one applied (by ``metaDataLastUpdateTs``) is ignored."""
+        stamp = details.get("metaDataLastUpdateTs")
+        if isinstance(stamp, int) and not isinstance(stamp, bool):
+            if stamp < self._last_update_ts:
+                return
+            self._last_update_ts = stamp
         self.details = details
         before = {(p.id, str(p.role)) for p in self.participants}
         old_skill = self.skill.skill_id
@@ -309,6 +320,15 @@ class Conversation(EventEmitter):
         dialog = self.dialogs.get(dialog_id)
         if dialog is None:
             dialog = self.dialogs[dialog_id] = Dialog(self, dialog_id)
+        ready: list[dict[str, Any]] = []
+        for change in changes:
+            ready.extend(dialog._order(change))
+        self._deliver(dialog, ready)
+        if dialog._held:
+            self.connection._gap_detected(dialog)
+
+    def _deliver(self, dialog: Dialog, changes: list[dict[str, Any]]) -> None:
+        """Turn changes (already in order, each once) into events."""
         for change in changes:
             event = change.get("event") or {}
             etype = event.get("type")

@@ -31,6 +31,12 @@ class Dialog:
         self.messages: list[Message] = []
         self._sequences: set[int] = set()
         self.closed_by: str | None = None
+        # In-order, exactly-once delivery of sequenced events (messages, accept statuses):
+        # every sequence <= _upto has been handled (or is known not to come); later ones wait
+        # in _held until the gap is filled or given up on (Connection._fill_gap).
+        self._upto: int | None = None
+        self._held: dict[int, dict[str, Any]] = {}
+        self._handled: set[int] = set()
 
     @property
     def is_open(self) -> bool:
@@ -60,6 +66,52 @@ class Dialog:
         else:
             self.messages.append(message)
         return True
+
+    def _order(self, change: dict[str, Any]) -> list[dict[str, Any]]:
+        """The changes ready to handle, in sequence order, once ``change`` arrived."""
+        seq = change.get("sequence")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            return [change]                 # chat states carry no sequence
+        if seq in self._handled or seq in self._held:
+            return []                       # a duplicate
+        if self._upto is not None and seq > self._upto + 1:
+            self._held[seq] = change        # ahead of a missing one
+            return []
+        self._handled.add(seq)
+        if self._upto is None or seq > self._upto:
+            self._upto = seq
+        return [change, *self._drain()]
+
+    def _drain(self) -> list[dict[str, Any]]:
+        out = []
+        while self._upto is not None and self._upto + 1 in self._held:
+            self._upto += 1
+            self._handled.add(self._upto)
+            out.append(self._held.pop(self._upto))
+        return out
+
+    def _release_gap(self) -> list[dict[str, Any]]:
+        """Give up on the missing sequences: everything held, in order."""
+        out = []
+        for seq in sorted(self._held):
+            self._handled.add(seq)
+            out.append(self._held.pop(seq))
+            self._upto = seq if self._upto is None else max(self._upto, seq)
+        return out
+
+    def _mark_history(self, sequences: list[int]) -> list[dict[str, Any]]:
+        """Sequences stored from a history load; returns held changes now in order."""
+        self._handled.update(sequences)
+        if self._upto is None:
+            self._upto = max(sequences, default=-1)
+        while self._upto + 1 in self._handled and self._upto + 1 not in self._held:
+            self._upto += 1
+        return self._drain()
+
+    @property
+    def next_sequence(self) -> int:
+        """The first sequence not handled yet in order (``fromSeq`` of a catch-up)."""
+        return (self._upto if self._upto is not None else self.last_sequence) + 1
 
     @property
     def last_sequence(self) -> int:

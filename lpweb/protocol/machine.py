@@ -19,10 +19,12 @@ Pyodide and in tests driven by a fake clock.
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any, Callable, Union
 
-from ..errors import ConnectionLost, LPError, MalformedFrame, RequestFailed, RequestTimeout
+from ..errors import ConnectionLost, LPError, MalformedFrame, ProtocolError, RequestFailed, RequestTimeout
 from .correlator import Correlator
 from .frames import Notification, Request, Response, decode, encode_request
 from .notifications import ProtocolNotification, parse_notification
@@ -86,7 +88,7 @@ class ProtocolConnection:
 
     # -- sending -------------------------------------------------------------------------
     def send_request(self, type: str, body: Any = None, *, now: float,
-                     timeout: float | None = ..., headers: list[dict[str, Any]] | None = None,
+                     timeout: float | None | EllipsisType = ..., headers: list[dict[str, Any]] | None = None,
                      metadata: list[dict[str, Any]] | None = None) -> str:
         """Queue a request frame and return its id."""
         if self.closed:
@@ -113,6 +115,10 @@ class ProtocolConnection:
             frame = decode(text)
         except MalformedFrame as exc:
             self._events.append(FrameRejected(exc))
+            pending = self._correlator.resolve(_readable_req_id(text))
+            if pending is not None:  # fail that request now rather than at its deadline
+                self._events.append(RequestErrored(pending.req_id, ProtocolError(
+                    f"malformed response to {pending.type} (request {pending.req_id}): {exc.reason}")))
             return
         if isinstance(frame, Response):
             self._receive_response(frame)
@@ -153,3 +159,16 @@ class ProtocolConnection:
         self._outgoing.clear()
         for p in self._correlator.fail_all():
             self._events.append(RequestErrored(p.req_id, ConnectionLost(code, reason)))
+
+
+def _readable_req_id(text: str | bytes) -> str:
+    """The ``reqId`` of a frame that failed to decode, when one can still be read."""
+    try:
+        obj = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return ""
+    if isinstance(obj, dict) and obj.get("kind") == "resp":
+        req_id = obj.get("reqId")
+        if isinstance(req_id, (str, int)) and not isinstance(req_id, bool):
+            return str(req_id)
+    return ""

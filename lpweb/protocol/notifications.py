@@ -95,8 +95,8 @@ def _require_str(obj: dict[str, Any], key: str, n: Notification) -> str:
     return value
 
 
-def _messaging_change(change: Any, n: Notification) -> dict[str, Any]:
-    change = dict(_require_dict(change, "change", n))
+def _messaging_change(raw: Any, n: Notification) -> dict[str, Any]:
+    change = dict(_require_dict(raw, "change", n))
     if not isinstance(change.get("event"), dict):
         raise MalformedFrame(f"{n.type}: change without an event", n.encode())
     # Brand raw form: originatorId is the old-style id, originatorPId the PID (§6.3).
@@ -156,7 +156,7 @@ def parse_notification(n: Notification) -> ProtocolNotification:
             ids = {c.get("dialogId") for c in parsed}
             if len(ids) != 1 or not isinstance(next(iter(ids)), str):
                 raise MalformedFrame(f"{n.type}: missing dialogId", n.encode())
-            dialog_id = next(iter(ids))
+            dialog_id = str(next(iter(ids)))
         return MessagingEvents(dialog_id, parsed, n)
     if n.type in _ONLINE_EVENT:
         change = _messaging_change(n.body, n)
@@ -164,11 +164,11 @@ def parse_notification(n: Notification) -> ProtocolNotification:
         return MessagingEvents(dialog_id, (change,), n)
     if n.type in _CONVERSATIONS:
         body = _require_dict(n.body, "body", n)
-        changes = tuple(_conversation_change(c, n) for c in one_or_many(body.get("changes")))
-        return ConversationChanges(str(body.get("subscriptionId", "")), changes, n)
+        conversation_changes = tuple(_conversation_change(c, n) for c in one_or_many(body.get("changes")))
+        return ConversationChanges(str(body.get("subscriptionId", "")), conversation_changes, n)
     if n.type in _ROUTING or n.type in _AGENT_STATE:
         body = _require_dict(n.body, "body", n)
-        changes = tuple(_require_dict(c, "change", n) for c in one_or_many(body.get("changes")))
+        raw_changes = tuple(_require_dict(c, "change", n) for c in one_or_many(body.get("changes")))
         cls = RoutingTasks if n.type in _ROUTING else AgentStates
-        return cls(str(body.get("subscriptionId", "")), changes, n)
+        return cls(str(body.get("subscriptionId", "")), raw_changes, n)
     return OtherNotification(n)

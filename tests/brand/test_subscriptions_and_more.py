@@ -85,7 +85,7 @@ async def test_manual_subscription_query_properties(make: Factory) -> None:
         await watcher.create_conversation_subscription({"skillId": "10"})
 
 
-async def test_subscription_states_and_resubscribe(make: Factory, emu) -> None:
+async def test_subscription_states_and_resubscribe(make: Factory, emu, vt) -> None:
     """SUB-19/20, MNT-03 groundwork: INITIAL -> SUBSCRIBED; a dropped socket leaves subscriptions
     DISCONNECTED; a failed subscribe is FAILED_TO_SUBSCRIBE; resubscribe() re-creates from the
     kept query. OPT-19 default."""
@@ -99,6 +99,12 @@ async def test_subscription_states_and_resubscribe(make: Factory, emu) -> None:
         await bot.send({"type": ".GetClock"})
     await until(lambda: bot.state == lpweb.ConnectionState.DISCONNECTED)
     assert conv_sub.state == SubscriptionState.DISCONNECTED and routing.state == SubscriptionState.DISCONNECTED
+    old_ids = conv_sub.subscription_id, routing.subscription_id
+    await vt.advance(7)                                  # MNT-01/03: the reconnect re-creates both
+    await until(lambda: bot.state == lpweb.ConnectionState.CONNECTED)
+    assert conv_sub.state == SubscriptionState.SUBSCRIBED and routing.state == SubscriptionState.SUBSCRIBED
+    assert (conv_sub.subscription_id, routing.subscription_id) != old_ids
+    await bot.close()
     with pytest.raises(lpweb.LPError):
         await conv_sub.resubscribe()
     assert conv_sub.state == SubscriptionState.FAILED_TO_SUBSCRIBE

@@ -1,0 +1,77 @@
+"""Docs: the README's runnable examples run against the emulator, its sections follow the
+lp-messaging-sdk table of contents, and ``python build.py docs`` writes the API reference."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lpweb.emulator import Emulator
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+T = 30
+SECTIONS = ["Quick start: a consumer conversation", "Quick start: an agent bot", "Application tracking",
+            "Conversations", "Rings", "Conversation events", "Messages", "File sharing", "Subscriptions",
+            "Connection maintenance", "Brand authentication", "Continuing a session", "Client properties",
+            "Consumer auth", "User profiles", "Browser guide", "Command line",
+            "Testing a bot with the pytest plugin"]
+
+
+def runnable_blocks() -> list[tuple[str, str]]:
+    """(heading, code) of every ```python block preceded by ``<!-- runnable -->``."""
+    blocks, heading = [], ""
+    text = README.read_text(encoding="utf-8")
+    for match in re.finditer(r"^(#{2,4}) ([^\n]+)$|<!-- runnable -->\n```python\n(.*?)```", text, re.M | re.S):
+        if match.group(2):
+            heading = match.group(2).strip()
+        else:
+            blocks.append((heading, match.group(3)))
+    return blocks
+
+
+def test_readme_sections_follow_the_sdk_contents():
+    headings = re.findall(r"^#{2,3} (.+)$", README.read_text(encoding="utf-8"), re.M)
+    positions = [headings.index(s) for s in SECTIONS]
+    assert positions == sorted(positions), "README sections out of order"
+    assert README.read_text(encoding="utf-8").startswith("# lpweb\n")
+    assert "python build.py demo" in README.read_text(encoding="utf-8").split("\n## ")[0]
+
+
+BLOCKS = runnable_blocks()
+
+
+def test_there_are_runnable_blocks():
+    assert len(BLOCKS) >= 6
+
+
+@pytest.mark.parametrize("heading,code", BLOCKS, ids=[h for h, _ in BLOCKS])
+async def test_readme_example_runs(heading, code):
+    """Each runnable README block runs as a script against an emulator on account 12345678."""
+    async with Emulator(port=0, account_id="12345678") as emu:
+        env = {**os.environ, "LPWEB_CSDS_DOMAIN": emu.csds_domain, "PYTHONPATH": str(ROOT)}
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, env=env, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), T)
+    assert proc.returncode == 0, f"{heading}: {err.decode()}"
+    assert out.strip(), heading
+
+
+def test_build_docs_writes_the_api_reference(tmp_path):
+    """``python build.py docs`` (here: docs/apidoc.py, which it runs) lists the public API."""
+    result = subprocess.run([sys.executable, str(ROOT / "docs" / "apidoc.py"), str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    api = (tmp_path / "api.md").read_text(encoding="utf-8")
+    for needle in ("`create_connection(", "class `Connection`", "class `Conversation`", "class `Message`",
+                   "class `LPError`", "class `RequestTimeout`", "class `ConnectionLost`", "enum `UserType`",
+                   "enum `ParticipantRole`", "| `CONSUMER` |", "async Conversation.send_message(",
+                   "lpweb.testing.ScriptedChat", "lp_emulator", "python -m lpweb"):
+        assert needle in api, needle
+    assert "cmd_docs" in (ROOT / "build.py").read_text() and '"docs": cmd_docs' in (ROOT / "build.py").read_text()
