@@ -421,17 +421,21 @@ class Session:
         self.notify(sub.notification_type, {"subscriptionId": sub.subscription_id, "changes": changes})
 
     # -- messaging
+    def _dialog_of(self, body: dict[str, Any]) -> tuple[str, Any]:
+        """The ``dialogId`` of a request body and its dialog, which the caller may read."""
+        dialog_id = body.get("dialogId")
+        if not isinstance(dialog_id, str) or not dialog_id:
+            raise Reject(400, "dialogId is required")
+        dialog = self.conversation(body.get("conversationId"), dialog_id).dialog(dialog_id)
+        if dialog is None:
+            raise Reject(404, "Dialog not found")
+        return dialog_id, dialog
+
     def _subscribe_messaging(self, req: Request) -> _Reply:
         if self.brand:
             raise Reject(400, "Brand connections get events as participants; use .ams.ms.QueryMessages")
         body = self.body(req)
-        dialog_id = body.get("dialogId")
-        if not isinstance(dialog_id, str) or not dialog_id:
-            raise Reject(400, "dialogId is required")
-        conv = self.conversation(body.get("conversationId"), dialog_id)
-        dialog = conv.dialog(dialog_id)
-        if dialog is None:
-            raise Reject(404, "Dialog not found")
+        dialog_id, dialog = self._dialog_of(body)
         from_seq = body.get("fromSeq", 0)
         if not isinstance(from_seq, int) or isinstance(from_seq, bool):
             raise Reject(400, "fromSeq must be an integer")
@@ -447,13 +451,7 @@ class Session:
     def _query_messages(self, req: Request) -> _Reply:
         self.require_brand()
         body = self.body(req)
-        dialog_id = body.get("dialogId")
-        if not isinstance(dialog_id, str) or not dialog_id:
-            raise Reject(400, "dialogId is required")
-        conv = self.conversation(body.get("conversationId"), dialog_id)
-        dialog = conv.dialog(dialog_id)
-        if dialog is None:
-            raise Reject(404, "Dialog not found")
+        _, dialog = self._dialog_of(body)
         from_seq = body.get("fromSeq", 0)
         from_seq = from_seq if isinstance(from_seq, int) and not isinstance(from_seq, bool) else 0
         events = [views.brand_change(r) for r in dialog.events if r.sequence is not None and r.sequence >= from_seq]
