@@ -23,7 +23,7 @@ from typing import Any
 import lpweb
 from lpweb import ConnectionState, UserType
 
-from .common import add_connection_arguments, configure_logging, connection_options
+from .common import add_connection_arguments, connection_options, run_command
 
 __all__ = ["add_arguments", "run", "load_bot"]
 
@@ -96,11 +96,4 @@ async def serve(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(args.debug)
-    try:
-        return asyncio.run(serve(args))
-    except KeyboardInterrupt:
-        return 0
-    except lpweb.LPError as exc:
-        print(f"lpweb bot: {exc}", file=sys.stderr, flush=True)
-        return 1
+    return run_command("bot", serve, args, interrupted=0)

@@ -16,7 +16,7 @@ from typing import Any
 import lpweb
 from lpweb import ParticipantRole, UserType
 
-from .common import add_connection_arguments, configure_logging, connection_options
+from .common import add_connection_arguments, connection_options, run_command
 
 __all__ = ["add_arguments", "run", "chat"]
 
@@ -97,11 +97,4 @@ async def chat(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(args.debug)
-    try:
-        return asyncio.run(chat(args))
-    except KeyboardInterrupt:
-        return 130
-    except lpweb.LPError as exc:
-        print(f"lpweb chat: {exc}", file=sys.stderr, flush=True)
-        return 1
+    return run_command("chat", chat, args, interrupted=130)

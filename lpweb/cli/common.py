@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import sys
 from typing import Any
+
+import lpweb
 
 __all__ = ["add_connection_arguments", "configure_logging"]
 
@@ -18,6 +22,19 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app-id", default="lpweb_cli", help="application id sent to the platform")
     parser.add_argument("--debug", action="store_true",
                         help="log at DEBUG, including every websocket frame (secrets masked)")
+
+
+def run_command(name: str, main: Any, args: argparse.Namespace, interrupted: int) -> int:
+    """Run ``main(args)`` on a new event loop: Ctrl-C gives ``interrupted``, an lpweb error
+    is printed (it never carries a secret) and gives 1."""
+    configure_logging(args.debug)
+    try:
+        return asyncio.run(main(args))
+    except KeyboardInterrupt:
+        return interrupted
+    except lpweb.LPError as exc:
+        print(f"lpweb {name}: {exc}", file=sys.stderr, flush=True)
+        return 1
 
 
 def configure_logging(debug: bool) -> None:

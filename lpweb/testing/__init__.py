@@ -48,6 +48,27 @@ APP_ID = "lpweb_pytest"
 Reply = Union[str, None, Callable[[Message], Union[str, None, Awaitable[Union[str, None]]]]]
 
 
+async def _next_matching(queue: "asyncio.Queue[Message]", check: Callable[[Message], bool] | str | None,
+                         timeout: float, describe: Callable[[], str]) -> Message:
+    """The next message from ``queue`` matching ``check`` (a predicate or the exact body),
+    skipping the others; :class:`TimeoutError` with ``describe()`` after ``timeout`` seconds."""
+    if isinstance(check, str):
+        body = check
+        check = lambda m: m.body == body  # noqa: E731
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise TimeoutError(describe())
+        try:
+            message = await asyncio.wait_for(queue.get(), remaining)
+        except asyncio.TimeoutError:
+            continue
+        if check is None or check(message):
+            return message
+
+
 @dataclass(frozen=True)
 class Credentials:
     """A brand user of an emulator account: what ``auth_data`` needs."""
@@ -143,22 +164,9 @@ class ScriptedChat:
 
         Messages that do not match are skipped. Raises :class:`TimeoutError`.
         """
-        if isinstance(check, str):
-            body = check
-            check = lambda m: m.body == body  # noqa: E731
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no brand message {'matching ' if check else ''}within {timeout}s "
-                                   f"(got {[m.body for m in self.messages]!r})")
-            try:
-                message = await asyncio.wait_for(self._queue.get(), remaining)
-            except asyncio.TimeoutError:
-                continue
-            if check is None or check(message):
-                return message
+        return await _next_matching(self._queue, check, timeout, lambda: (
+            f"no brand message {'matching ' if check else ''}within {timeout}s "
+            f"(got {[m.body for m in self.messages]!r})"))
 
     async def wait_for_agent(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Wait until a brand-side participant (agent, bot, manager...) is in the conversation."""
@@ -266,21 +274,8 @@ class ScriptedAgent:
     async def expect(self, check: Callable[[Message], bool] | str | None = None, *,
                      timeout: float = DEFAULT_TIMEOUT) -> Message:
         """The next consumer message (matching ``check``: a predicate or the exact body)."""
-        if isinstance(check, str):
-            body = check
-            check = lambda m: m.body == body  # noqa: E731
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no consumer message within {timeout}s")
-            try:
-                message = await asyncio.wait_for(self._queue.get(), remaining)
-            except asyncio.TimeoutError:
-                continue
-            if check is None or check(message):
-                return message
+        return await _next_matching(self._queue, check, timeout,
+                                    lambda: f"no consumer message within {timeout}s")
 
     async def stop(self) -> None:
         """Close the brand connection; never raises."""
