@@ -74,6 +74,16 @@ async def serving_agent(emu, **kw) -> BrandConnection:
     return agent
 
 
+async def served_conversation(emu):
+    """A serving agent, an open consumer, and its conversation once the agent is assigned."""
+    agent = await serving_agent(emu)
+    cons = consumer(emu)
+    await cons.open()
+    conv = await cons.create_conversation()
+    await until(lambda: conv.assigned_agent is not None)
+    return agent, cons, conv
+
+
 async def until(predicate, timeout=T):
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -235,11 +245,7 @@ async def test_auto_reconnect_off_keeps_old_behaviour(emu) -> None:
 @pytest.mark.parametrize("fault", ["duplicate", "reorder", "delay"])
 async def test_messages_once_and_in_order_under_notification_faults(emu, fault) -> None:
     """Exactly once and in order per dialog, whatever the notification faults."""
-    agent = await serving_agent(emu)
-    cons = consumer(emu)
-    await cons.open()
-    conv = await cons.create_conversation()
-    await until(lambda: conv.assigned_agent is not None)
+    agent, cons, conv = await served_conversation(emu)
     aconv = agent.conversations[conv.conversation_id]
     at_consumer: list[str] = []
     at_agent: list[str] = []
@@ -262,11 +268,7 @@ async def test_messages_once_and_in_order_under_notification_faults(emu, fault) 
 
 
 async def test_private_message_gap_does_not_block_the_consumer(emu) -> None:
-    agent = await serving_agent(emu)
-    cons = consumer(emu)
-    await cons.open()
-    conv = await cons.create_conversation()
-    await until(lambda: conv.assigned_agent is not None)
+    agent, cons, conv = await served_conversation(emu)
     aconv = agent.conversations[conv.conversation_id]
     got: list[str] = []
     conv.on("message", lambda m: got.append(m.body))
@@ -317,11 +319,7 @@ async def test_content_for_unknown_conversation_is_an_error_with_the_event(emu) 
 
 async def test_handler_exception_does_not_stop_the_reader(emu) -> None:
     """L7: an exception in an application handler is reported on 'error'; delivery goes on."""
-    agent = await serving_agent(emu)
-    cons = consumer(emu)
-    await cons.open()
-    conv = await cons.create_conversation()
-    await until(lambda: conv.assigned_agent is not None)
+    agent, cons, conv = await served_conversation(emu)
     errors: list = []
     cons.on("error", errors.append)
     conv.on("error", errors.append)

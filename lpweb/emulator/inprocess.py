@@ -14,15 +14,14 @@ from ..errors import HttpError
 from ..transports.memory import MemoryTransport
 from . import engine
 from .config import EmulatorConfig, as_config
-from .faults import Faults
 from .http_api import HttpApi
-from .state import Platform
+from .state import Platform, PlatformHost
 from .timeutil import Scheduler
 
 __all__ = ["InProcessEmulator"]
 
 
-class InProcessEmulator:
+class InProcessEmulator(PlatformHost):
     csds_domain = "127.0.0.1:1"
 
     def __init__(self, account_id: str | None = None, users: dict[str, str] | None = None, *,
@@ -34,14 +33,6 @@ class InProcessEmulator:
         self.platform.advertised = self.csds_domain
         self.http_api = HttpApi(self.platform)
         self._count = 0
-
-    @property
-    def account_id(self) -> str:
-        return self.platform.default_account_id
-
-    @property
-    def faults(self) -> Faults:
-        return self.platform.faults
 
     def transport(self, *, websocket_headers: bool = True) -> MemoryTransport:
         """A transport for one SDK connection; ``websocket_headers=False`` acts like a browser."""

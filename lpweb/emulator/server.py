@@ -31,9 +31,9 @@ from aiohttp import WSMsgType, web
 
 from . import engine
 from .config import EmulatorConfig, as_config
-from .faults import ABORT_CODE, Faults
+from .faults import ABORT_CODE
 from .http_api import HttpApi
-from .state import Platform
+from .state import Platform, PlatformHost
 from .timeutil import Scheduler
 
 __all__ = ["Emulator", "TraceFn", "tls_context"]
@@ -43,7 +43,7 @@ _CLOSE = object()
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
 
-class Emulator:
+class Emulator(PlatformHost):
     """The local LivePerson emulator (async context manager)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, account_id: str | None = None,
@@ -70,14 +70,6 @@ class Emulator:
         self._sockets: set[web.WebSocketResponse] = set()
 
     # ---- properties ---------------------------------------------------------------------
-    @property
-    def account_id(self) -> str:
-        return self.platform.default_account_id
-
-    @property
-    def faults(self) -> Faults:
-        return self.platform.faults
-
     @property
     def port(self) -> int:
         if self._port is None:

@@ -32,7 +32,7 @@ from .timeutil import AsyncioScheduler, Scheduler, Timer, wall_clock_ms
 from .tokens import Tokens
 
 __all__ = ["BrandUser", "Participant", "EventRecord", "Dialog", "Conversation", "Account", "Skill",
-           "Platform", "Listener", "AGENT_ROLES", "PARTICIPANT_ROLES", "PlatformError", "JOIN_ROLES",
+           "Platform", "PlatformHost", "Listener", "AGENT_ROLES", "PARTICIPANT_ROLES", "PlatformError", "JOIN_ROLES",
            "listen_keys", "ListenKey"]
 
 PARTICIPANT_ROLES = ("CONSUMER", "ASSIGNED_AGENT", "AGENT", "MANAGER", "READER", "BRAND_BOT", "CONTROLLER")
@@ -556,3 +556,19 @@ def _ignore(*_: Any) -> None:
 
 def _default_cause(closed_by: str) -> str:
     return {"CONSUMER": "Closed by consumer", "AGENT": "Closed by agent"}.get(closed_by, "Closed by system")
+
+
+class PlatformHost:
+    """What every way of serving a :class:`Platform` shares (the network
+    :class:`~lpweb.emulator.server.Emulator` and the in-process emulator)."""
+
+    platform: Platform
+
+    @property
+    def account_id(self) -> str:
+        return self.platform.default_account_id
+
+    @property
+    def faults(self) -> Any:
+        """The platform's fault injection (:class:`~lpweb.emulator.faults.Faults`)."""
+        return self.platform.faults
