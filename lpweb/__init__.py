@@ -15,13 +15,14 @@ and the browser transport (Pyodide's ``js``) are imported when first used.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, overload
 
 from . import errors
 from .builders import (create_client_properties, create_customer_info_sde, create_jwt_claims_set,
                        create_personal_info_sde)
 from ._version import __version__
 from .enums import *  # noqa: F403 - the enums are part of the top-level API (API-01)
+from .enums import UserType
 from .enums import __all__ as _enum_names
 from .errors import (AuthError, ConnectionLost, ConversationClosed, InvalidState, LPError, ProtocolError,
                      RequestFailed, RequestTimeout, TransportError, UsageError)
@@ -53,6 +54,14 @@ __all__ = [
 ]
 
 
+@overload
+def create_connection(options: Mapping[str, Any] | None = None, *,
+                      user_type: Literal[UserType.CONSUMER, "CONSUMER"], **kwargs: Any) -> ConsumerConnection: ...
+@overload
+def create_connection(options: Mapping[str, Any] | None = None, *,
+                      user_type: Literal[UserType.BRAND, "BRAND"], **kwargs: Any) -> BrandConnection: ...
+@overload
+def create_connection(options: Mapping[str, Any] | None = None, **kwargs: Any) -> Connection: ...
 def create_connection(options: Mapping[str, Any] | None = None, **kwargs: Any) -> Connection:
     """Build a :class:`Connection` (CONN-01); no I/O happens until ``await connection.open()``.
 

@@ -111,10 +111,10 @@ def parse_options(options: Mapping[str, Any] | None = None, **kwargs: Any) -> Co
 def _milliseconds(name: str, value: Any) -> int:
     if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
         raise UsageError(f"{name} must be a whole number of milliseconds (digits 0-9 only), got {value!r}")
-    value = int(value)
-    if value <= 0:
+    milliseconds = int(value)
+    if milliseconds <= 0:
         raise UsageError(f"{name} must be greater than 0 ms")
-    return value
+    return milliseconds
 
 
 def _check_credentials(opts: ConnectionOptions) -> None:

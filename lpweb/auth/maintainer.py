@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 from ..endpoints import DEFAULT_CSDS_DOMAIN, Endpoints, discover
 from ..errors import AuthError, InvalidState, LPError, TokenExpired, UsageError
 from ..model.emitter import EventEmitter
+from ..model.typed_events import TokenMaintainerEvents
 from . import agent as agent_auth
 from . import oauth2
 from .agent import AgentSession
@@ -64,7 +65,7 @@ def _session_from_data(data: Mapping[str, Any], account_id: str) -> AgentSession
                         account_id=account_id, kind="external")
 
 
-class TokenMaintainer(EventEmitter):
+class TokenMaintainer(TokenMaintainerEvents):
     """Owns one brand login. ``TokenMaintainer(account_id=..., auth_data=...)`` (TKM-01);
     pass the same instance as ``token_maintainer=`` to several connections (TKM-02).
 

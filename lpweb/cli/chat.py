@@ -56,7 +56,8 @@ def _stdin_lines() -> "asyncio.Queue[str]":
 
 
 async def chat(args: argparse.Namespace) -> int:
-    connection = lpweb.create_connection(user_type=UserType.CONSUMER, **connection_options(args))
+    connection: lpweb.ConsumerConnection = lpweb.create_connection(user_type=UserType.CONSUMER,
+                                                                   **connection_options(args))
     connection.on("error", lambda err: print(f"error: {err}", file=sys.stderr, flush=True))
     await connection.open()
     if args.name:
@@ -65,7 +66,7 @@ async def chat(args: argparse.Namespace) -> int:
     closed = asyncio.Event()
 
     @conversation.on("message")
-    def on_message(message: Any) -> None:
+    def on_message(message: lpweb.Message) -> None:
         if message.participant is not None and message.participant.role != ParticipantRole.CONSUMER:
             _print(_describe(message))
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, Callable, Coroutine
 
 import lpweb
 
@@ -24,7 +24,8 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
                         help="log at DEBUG, including every websocket frame (secrets masked)")
 
 
-def run_command(name: str, main: Any, args: argparse.Namespace, interrupted: int) -> int:
+def run_command(name: str, main: Callable[[argparse.Namespace], Coroutine[Any, Any, int]],
+                args: argparse.Namespace, interrupted: int) -> int:
     """Run ``main(args)`` on a new event loop: Ctrl-C gives ``interrupted``, an lpweb error
     is printed (it never carries a secret) and gives 1."""
     configure_logging(args.debug)

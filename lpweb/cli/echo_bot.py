@@ -8,9 +8,7 @@ conversation on ``bye``. A bot module of yours has the same shape: an
 
 from __future__ import annotations
 
-from typing import Any
-
-from lpweb import ParticipantRole
+from lpweb import BrandConnection, Conversation, Message, ParticipantRole
 
 __all__ = ["main", "GREETING", "reply_to"]
 
@@ -21,14 +19,14 @@ def reply_to(text: str) -> str:
     return f"You said: {text}"
 
 
-async def main(connection: Any) -> None:
+async def main(connection: BrandConnection) -> None:
     @connection.on("conversation")
-    async def on_conversation(conversation: Any) -> None:
+    async def on_conversation(conversation: Conversation) -> None:
         if not conversation.is_open or conversation.assigned_agent is not None:
             return
 
         @conversation.on("message")  # listen before joining, so the first message is not missed
-        async def on_message(message: Any) -> None:
+        async def on_message(message: Message) -> None:
             if message.participant is None or message.participant.role != ParticipantRole.CONSUMER:
                 return
             if not isinstance(message.body, str) or not conversation.is_open:

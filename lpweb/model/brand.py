@@ -310,7 +310,7 @@ class BrandConnection(Connection):
         Takes an :class:`AgentState` (or the JS ``{"agentState": ...}`` dict). Raises
         :class:`~lpweb.errors.UsageError` for other values, ``RequestFailed`` when refused."""
         if isinstance(agent_state, Mapping):
-            agent_state = agent_state.get("agentState", agent_state.get("agent_state"))  # type: ignore[assignment]
+            agent_state = agent_state.get("agentState", agent_state.get("agent_state"))
         try:
             state = AgentState(agent_state)
         except ValueError:
@@ -483,7 +483,8 @@ class BrandConnection(Connection):
                 counts["unassigned"] += 1
             else:
                 counts["active"] += 1
-            ttr = conv.details.get("ttr") if isinstance(conv.details.get("ttr"), dict) else {}
+            ttr = conv.details.get("ttr")
+            ttr = ttr if isinstance(ttr, dict) else {}
             start, value = conv.details.get("startTs"), ttr.get("value")
             if isinstance(start, int) and isinstance(value, int) and value > 0:
                 due = start + value * 1000

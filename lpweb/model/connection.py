@@ -30,9 +30,9 @@ from ..protocol import (ConversationChange, ConversationChanges, FrameRejected, 
 from ..protocol import requests as rq
 from ..protocol.policy import Action, ReconnectPolicy, classify, is_rate_limited
 from ..proxy import proxied_default_transport
-from ..transports.base import Transport, TransportClosed, WebSocket
+from ..transports.base import HttpResponse, Transport, TransportClosed, WebSocket
 from .conversation import Conversation
-from .emitter import EventEmitter
+from .typed_events import ConnectionEvents
 from .subscription import ConversationSubscription
 
 __all__ = ["Connection"]
@@ -53,7 +53,7 @@ class _GiveUp(Exception):
     """Reconnecting cannot succeed (FATAL, or REAUTH without a way to regenerate)."""
 
 
-class Connection(EventEmitter):
+class Connection(ConnectionEvents):
     """A connection to the Messaging Platform. Create it with :func:`lpweb.create_connection`."""
 
     def __init__(self, options: ConnectionOptions, *, clock: Callable[[], float] | None = None,
@@ -468,7 +468,7 @@ class Connection(EventEmitter):
                                   metadata=request.get("metadata"))
 
     async def _http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                    body: bytes | None = None, on_upload: Any = None, on_download: Any = None) -> Any:
+                    body: bytes | None = None, on_upload: Any = None, on_download: Any = None) -> HttpResponse:
         """An HTTP call on this connection's transport (file storage, REST helpers)."""
         if self._transport is None or self._endpoints is None:
             raise InvalidState(f"the connection is {self.state}; call open() first")

@@ -24,7 +24,7 @@ from ..enums import (ConversationState, CsatStatus, DialogType, ParticipantChatS
 from ..errors import ConversationClosed, InvalidState, UsageError
 from ..protocol import requests as rq
 from .dialog import Dialog
-from .emitter import EventEmitter
+from .typed_events import ConversationEvents
 from .message import Message
 from .participant import Participant, Skill
 
@@ -36,7 +36,7 @@ __all__ = ["Conversation"]
 _CONTENT_EVENTS = {"ContentEvent", "RichContentEvent"}
 
 
-class Conversation(EventEmitter):
+class Conversation(ConversationEvents):
     def __init__(self, connection: Connection, conversation_id: str) -> None:
         super().__init__()
         self.connection = connection
@@ -363,9 +363,10 @@ class Conversation(EventEmitter):
         if self.is_open:
             raise InvalidState(f"conversation {self.conversation_id} is still open; nothing to resume")
         details = self.details
-        return await self.connection.create_conversation(
+        resumed: Conversation = await self.connection.create_conversation(
             skill_id=self.skill.skill_id, context=details.get("context") or self.context,
             campaign_info=details.get("campaignInfo"))
+        return resumed
 
     async def submit_csat(self, rate: int, resolved: bool | None = None,
                           status: CsatStatus | str = CsatStatus.FILLED) -> None:

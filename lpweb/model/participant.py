@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ..enums import ParticipantChatState, ParticipantRole, ParticipantState
 from ..errors import UsageError
@@ -14,8 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Participant", "Skill"]
 
+E = TypeVar("E", bound=Enum)
 
-def _enum(cls: type, value: object, default: object) -> object:
+
+def _enum(cls: type[E], value: object, default: E | str) -> E | str:
     try:
         return cls(value)
     except ValueError:
@@ -35,7 +38,7 @@ class Participant:
     connection: Connection | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_wire(cls, entry: dict, connection: Connection | None = None) -> "Participant":
+    def from_wire(cls, entry: dict[str, Any], connection: Connection | None = None) -> "Participant":
         return cls(
             id=str(entry.get("id", "")),
             role=_enum(ParticipantRole, entry.get("role"), ""),

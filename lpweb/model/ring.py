@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..enums import RingState, SubscriptionState
 from ..errors import InvalidState, RequestTimeout
 from ..protocol import requests as rq
-from .emitter import EventEmitter
+from .typed_events import BrandSubscriptionEvents
 
 if TYPE_CHECKING:
     from .brand import BrandConnection
@@ -96,7 +96,7 @@ class Ring:
                 f"conversation_id={self.conversation_id!r}, skill_id={self.skill_id!r})")
 
 
-class _BrandSubscription(EventEmitter):
+class _BrandSubscription(BrandSubscriptionEvents):
     """What routing-task and agent-state subscriptions share."""
 
     request_name: rq.RequestName

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..enums import SubscriptionState
 from ..protocol import requests as rq
-from .emitter import EventEmitter
+from .typed_events import ConversationSubscriptionEvents
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["ConversationSubscription"]
 
 
-class ConversationSubscription(EventEmitter):
+class ConversationSubscription(ConversationSubscriptionEvents):
     def __init__(self, connection: Connection, query: dict[str, Any]) -> None:
         super().__init__()
         self.connection = connection

@@ -87,7 +87,8 @@ class BrowserWebSocket:
         kind, value = await self._queue.get()
         if kind == "close":
             raise value
-        return value
+        text: str = value
+        return text
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self._closed is None:

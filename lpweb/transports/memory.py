@@ -63,7 +63,8 @@ class MemoryWebSocket:
         if isinstance(item, TransportClosed):
             self._queue.put_nowait(item)  # every later receive() sees the close too
             raise item
-        return item
+        text: str = item
+        return text
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self._server_close(code, reason)
