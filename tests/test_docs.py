@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,43 @@ def test_build_docs_writes_the_api_reference(tmp_path):
                    "lpweb.testing.ScriptedChat", "lp_emulator", "python -m lpweb"):
         assert needle in api, needle
     assert "cmd_docs" in (ROOT / "build.py").read_text() and '"docs": cmd_docs' in (ROOT / "build.py").read_text()
+
+
+FRAGMENT = """import os
+import lpweb
+
+
+async def fragment({params}) -> None:
+{body}
+"""
+
+
+def python_blocks() -> list[str]:
+    """Every ```python block of the README as a module mypy can check: complete scripts as
+    they are, fragments inside an ``async def`` that receives the ``connection`` (a brand
+    connection) and ``conversation`` they use."""
+    modules = []
+    for code in re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        if re.match(r"(import|from) ", code):
+            modules.append(code)
+            continue
+        params = [f"{name}: lpweb.{kind}" for name, kind in (("connection", "BrandConnection"),
+                                                              ("conversation", "Conversation"))
+                  if re.search(rf"\b{name}\.", code) and not re.search(rf"^{name} =", code, re.M)]
+        modules.append(FRAGMENT.format(params=", ".join(params), body=textwrap.indent(code, "    ")))
+    return modules
+
+
+def test_readme_python_blocks_type_check(tmp_path):
+    """Every README example passes mypy (bodies checked): event names exist on the object they
+    are used on and handlers use their payloads as typed (lpweb.model.events)."""
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    blocks = python_blocks()
+    assert len(blocks) >= 12
+    for i, code in enumerate(blocks):
+        (tmp_path / f"readme_block_{i}.py").write_text(code, encoding="utf-8")
+    (tmp_path / "mypy.ini").write_text("[mypy]\ncheck_untyped_defs = True\nfollow_imports = silent\n")
+    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(tmp_path / "mypy.ini"),
+                             "--cache-dir", str(tmp_path / "cache"), *sorted(map(str, tmp_path.glob("*.py")))],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
