@@ -73,7 +73,8 @@ def test_build_docs_writes_the_api_reference(tmp_path):
     for needle in ("`create_connection(", "class `Connection`", "class `Conversation`", "class `Message`",
                    "class `LPError`", "class `RequestTimeout`", "class `ConnectionLost`", "enum `UserType`",
                    "enum `ParticipantRole`", "| `CONSUMER` |", "async Conversation.send_message(",
-                   "lpweb.testing.ScriptedChat", "lp_emulator", "python -m lpweb"):
+                   "lpweb.testing.ScriptedChat", "lp_emulator", "python -m lpweb", "## Events",
+                   "| `message` | `Message` |", "| `close` | `CloseInfo` |", "`CloseInfo`: `code`: `int | None`"):
         assert needle in api, needle
     assert "cmd_docs" in (ROOT / "build.py").read_text() and '"docs": cmd_docs' in (ROOT / "build.py").read_text()
 
