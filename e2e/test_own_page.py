@@ -7,7 +7,8 @@ host put into ``mount()`` as the README says. Next to it goes exactly the list o
 the README tells a user to copy from ``dist/site/``, nothing else, and the folder is
 served by ``python -m http.server`` (the server the README names) on its own origin.
 In Chromium the widget must mount, connect to the emulator and get the demo bot's answer
-to a message (SCN-01, SCN-02 browser variant); the page never leaves loopback.
+to a message (SCN-01, SCN-02 browser variant); the page never leaves loopback. The README's
+"SDK directly" snippet gets the same treatment.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ def browser_guide() -> str:
     return README.read_text(encoding="utf-8").split("\n## Browser guide\n", 1)[1].split("\n## ", 1)[0]
 
 
-def widget_snippet() -> str:
-    """The README's widget snippet, verbatim."""
-    blocks = [b for b in re.findall(r"```html\n(.*?)```", browser_guide(), re.S) if "lpweb.widget.mount" in b]
-    assert len(blocks) == 1, "the Browser guide should have one ```html block that mounts the widget"
+def html_snippet(needle: str) -> str:
+    """The README Browser guide's ```html block containing ``needle``, verbatim."""
+    blocks = [b for b in re.findall(r"```html\n(.*?)```", browser_guide(), re.S) if needle in b]
+    assert len(blocks) == 1, f"the Browser guide should have one ```html block with {needle!r}"
     return blocks[0]
 
 
@@ -52,11 +53,11 @@ def files_to_copy() -> list[str]:
     return names
 
 
-def personalise(snippet: str, account_id: str, csds: str) -> str:
-    """Put the user's account and CSDS host into ``mount()``, as the README tells them to."""
+def personalise(snippet: str, account_id: str, csds: str, csds_argument: str = "csds") -> str:
+    """Put the user's account and CSDS host into the snippet, as the README tells them to."""
     snippet, accounts = re.subn(r'account_id="[^"]*"', f'account_id="{account_id}"', snippet)
-    snippet, hosts = re.subn(r'csds="[^"]*"', f'csds="{csds}"', snippet)
-    assert (accounts, hosts) == (1, 1), "mount() in the README snippet lost its account_id=/csds= arguments"
+    snippet, hosts = re.subn(rf'\b{csds_argument}="[^"]*"', f'{csds_argument}="{csds}"', snippet)
+    assert (accounts, hosts) == (1, 1), f"the README snippet lost its account_id=/{csds_argument}= arguments"
     return snippet
 
 
@@ -112,7 +113,7 @@ def test_widget_in_own_page(page: Page, emulator, own_site, site_server, outside
     mounted, connected to the emulator, the demo bot answers a message."""
     folder, origin = own_site
     assert origin != f"http://{site_server.server_address[0]}:{site_server.server_address[1]}"
-    snippet = personalise(widget_snippet(), emulator.account_id, emulator.csds_domain)
+    snippet = personalise(html_snippet("lpweb.widget.mount"), emulator.account_id, emulator.csds_domain)
     (folder / "help.html").write_text(OWN_PAGE.format(snippet=snippet), encoding="utf-8")
 
     page.goto(f"{origin}/help.html")
@@ -133,4 +134,23 @@ def test_widget_in_own_page(page: Page, emulator, own_site, site_server, outside
     expect(page.locator(CONSUMER, has_text=text)).to_have_count(1, timeout=TIMEOUT_MS)
     expect(page.locator(AGENT, has_text=text).first).to_be_visible(timeout=TIMEOUT_MS)   # the bot's echo
     expect(page.locator("#shop-title")).to_have_text("Where is my order?")          # the page is still theirs
+    assert outside_traffic == []
+
+
+def test_sdk_snippet_in_own_page(page: Page, emulator, own_site, outside_traffic):
+    """SCN-01 (browser): the README's "SDK directly" snippet in the user's own page connects,
+    sends its message and shows the message events: its own message and the demo bot's echo."""
+    folder, origin = own_site
+    snippet = personalise(html_snippet("lpweb.create_connection"), emulator.account_id, emulator.csds_domain,
+                          csds_argument="csds_domain")
+    sent = re.search(r'send_message\("([^"]+)"\)', snippet)
+    assert sent, "the SDK snippet no longer sends a message"
+    (folder / "sdk.html").write_text(OWN_PAGE.format(snippet=snippet), encoding="utf-8")
+
+    page.goto(f"{origin}/sdk.html")
+    # the snippet appends each message body to <body> as a text node (the <script> text does not count)
+    shown = ("[...document.body.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)"
+             ".map(n => n.textContent).join('\\n').split(%r).length - 1" % sent.group(1))
+    page.wait_for_function(f"{shown} >= 2", timeout=TIMEOUT_MS)   # the consumer's own message + the bot's echo
+    expect(page.locator("#shop-title")).to_have_text("Where is my order?")
     assert outside_traffic == []
