@@ -87,3 +87,25 @@ def test_scope(request):
     session = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--lpweb-emulator-scope=session",
                                             "-k", "open_connections or scope", timeout=120)
     session.assert_outcomes(passed=3)
+
+
+def test_lp_bot_opens_for_a_bot_that_does_not_and_raises_a_bot_failure(pytester):
+    """lp_bot returns once main() opened the connection; opens it if main() returned without
+    doing so; re-raises the error of a bot that fails before opening."""
+    pytester.makeini(AUTO_INI)
+    pytester.makepyfile(test_bots='''
+import pytest
+
+async def test_main_without_open(lp_bot):
+    async def main(connection):
+        connection.on("conversation", lambda conversation: None)
+    connection = await lp_bot(main)
+    assert connection.state == "CONNECTED"
+
+async def test_failing_bot(lp_bot):
+    async def main(connection):
+        raise ValueError("broken bot")
+    with pytest.raises(ValueError, match="broken bot"):
+        await lp_bot(main)
+''')
+    pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", timeout=120).assert_outcomes(passed=2)

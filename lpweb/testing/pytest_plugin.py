@@ -188,18 +188,17 @@ async def lp_bot(lp_emulator: Any, lp_credentials: Credentials) -> AsyncIterator
     async def start(main: Callable[[BrandConnection], Awaitable[Any]], *, timeout: float = DEFAULT_TIMEOUT,
                     **options: Any) -> BrandConnection:
         conn = brand_connection(lp_emulator, lp_credentials, **options)
+        opened = asyncio.ensure_future(conn.wait_for("open"))   # listening before main() can open
         task = asyncio.ensure_future(main(conn))
         running.append((task, conn))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while conn.state != ConnectionState.CONNECTED:
-            if task.done():
-                task.result()                     # the bot failed: raise its error
-                await conn.open()                 # main() returned without opening
-                break
-            if loop.time() > deadline:
+        await asyncio.wait({task, opened}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not opened.done():
+            opened.cancel()
+            if not task.done():
                 raise TimeoutError(f"the bot did not open its connection within {timeout}s")
-            await asyncio.sleep(0.01)
+            task.result()                         # the bot failed: raise its error
+            if conn.state != ConnectionState.CONNECTED:
+                await conn.open()                 # main() returned without opening
         return conn
 
     yield start
