@@ -7,6 +7,7 @@ so the plugin is loaded exactly as a user gets it: through the installed entry p
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 from pathlib import Path
 
@@ -109,3 +110,22 @@ async def test_failing_bot(lp_bot):
         await lp_bot(main)
 ''')
     pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", timeout=120).assert_outcomes(passed=2)
+
+
+def test_without_pytest_asyncio_pytest_still_runs(pytester, monkeypatch):
+    """The plugin is loaded in every pytest run of an environment with lpweb: without
+    pytest-asyncio (lpweb installed without the test extra) other tests still run, and a test
+    asking for an lp_* fixture gets an error that says what to install."""
+    shadow = pytester.mkdir("shadow")
+    (shadow / "pytest_asyncio.py").write_text('raise ImportError("no pytest-asyncio here")\n')
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")])))
+    pytester.makepyfile(test_other='''
+def test_unrelated():
+    assert True
+
+def test_emulator(lp_emulator):
+    pass
+''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio", timeout=120)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*pytest-asyncio, which is not installed: pip install pytest-asyncio*"])

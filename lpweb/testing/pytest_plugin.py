@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar, cast
 
 import pytest
-import pytest_asyncio
 
 from lpweb.enums import ConnectionState
 from lpweb.model.brand import BrandConnection
@@ -53,6 +52,30 @@ __all__ = ["lp_emulator", "lp_emulator_config", "lp_credentials", "lp_consumer",
            "lp_agent", "lp_bot"]
 
 _FIXTURES = frozenset(__all__) | {"lp_session_emulator"}
+_NO_PYTEST_ASYNCIO = ("lpweb's pytest fixtures run on pytest-asyncio, which is not installed: "
+                      "pip install pytest-asyncio (or lpweb[test])")
+
+
+try:
+    import pytest_asyncio
+except ImportError:      # installed without the test extra: every pytest run must still work
+    _HAVE_PYTEST_ASYNCIO = False
+else:
+    _HAVE_PYTEST_ASYNCIO = True
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _async_fixture(fn: F) -> F:
+    """``pytest_asyncio.fixture``; without pytest-asyncio, a fixture of the same name that fails
+    with a clear error when a test asks for it."""
+    if _HAVE_PYTEST_ASYNCIO:
+        return cast(F, pytest_asyncio.fixture(fn))
+
+    def unavailable() -> Any:
+        raise pytest.UsageError(_NO_PYTEST_ASYNCIO)
+    unavailable.__name__, unavailable.__doc__ = fn.__name__, fn.__doc__
+    return cast(F, pytest.fixture(unavailable))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,6 +98,8 @@ def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> None:
     try:
         params = set(inspect.signature(obj).parameters)
     except (TypeError, ValueError):
+        return
+    if not _HAVE_PYTEST_ASYNCIO:
         return
     if params & _FIXTURES and not any(m.name == "asyncio" for m in getattr(obj, "pytestmark", [])):
         pytest.mark.asyncio(obj)
@@ -108,7 +133,7 @@ def lp_session_emulator(request: pytest.FixtureRequest) -> Iterator[ThreadedEmul
         emu.stop()
 
 
-@pytest_asyncio.fixture
+@_async_fixture
 async def lp_emulator(request: pytest.FixtureRequest, lp_emulator_config: Any) -> AsyncIterator[Any]:
     """A running emulator on a free loopback port (per test, or per session: see the module doc)."""
     if _scope(request.config) == "session":
@@ -128,7 +153,7 @@ def lp_credentials(lp_emulator: Any) -> Credentials:
     return seed_user(lp_emulator)
 
 
-@pytest_asyncio.fixture
+@_async_fixture
 async def lp_consumer(lp_emulator: Any) -> AsyncIterator[ConsumerConnection]:
     """An open consumer connection to ``lp_emulator``."""
     conn = consumer_connection(lp_emulator)
@@ -137,7 +162,7 @@ async def lp_consumer(lp_emulator: Any) -> AsyncIterator[ConsumerConnection]:
     await _close(conn)
 
 
-@pytest_asyncio.fixture
+@_async_fixture
 async def lp_brand(lp_emulator: Any, lp_credentials: Credentials) -> AsyncIterator[BrandConnection]:
     """An open brand connection logged in as the seeded user."""
     conn = brand_connection(lp_emulator, lp_credentials)
@@ -146,7 +171,7 @@ async def lp_brand(lp_emulator: Any, lp_credentials: Credentials) -> AsyncIterat
     await _close(conn)
 
 
-@pytest_asyncio.fixture
+@_async_fixture
 async def lp_chat(lp_emulator: Any) -> AsyncIterator[Callable[..., Awaitable[ScriptedChat]]]:
     """``chat = await lp_chat(skill_id=None, **connection_options)``: a consumer in a new conversation."""
     chats: list[ScriptedChat] = []
@@ -161,7 +186,7 @@ async def lp_chat(lp_emulator: Any) -> AsyncIterator[Callable[..., Awaitable[Scr
         await chat.stop()
 
 
-@pytest_asyncio.fixture
+@_async_fixture
 async def lp_agent(lp_emulator: Any, lp_credentials: Credentials) -> AsyncIterator[Callable[..., Awaitable[ScriptedAgent]]]:
     """``agent = await lp_agent(replies=None, reply=None, greeting=None, role=...)``: a scripted agent."""
     agents: list[ScriptedAgent] = []
@@ -176,7 +201,7 @@ async def lp_agent(lp_emulator: Any, lp_credentials: Credentials) -> AsyncIterat
         await agent.stop()
 
 
-@pytest_asyncio.fixture
+@_async_fixture
 async def lp_bot(lp_emulator: Any, lp_credentials: Credentials) -> AsyncIterator[Callable[..., Awaitable[BrandConnection]]]:
     """``connection = await lp_bot(main, **connection_options)``: run ``main(connection)`` as a task.
 
