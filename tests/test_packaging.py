@@ -1,6 +1,7 @@
-"""Packaging: the wheel is py3-none-any, ships py.typed, the pytest11 entry point and the
-``lpweb`` script, installs with ``[native]`` into a fresh virtualenv, and there the README's
-consumer quick start runs against the emulator (which runs from this repository)."""
+"""Packaging: ``python build.py wheel`` gives a py3-none-any wheel that ships py.typed, the
+pytest11 entry point and the ``lpweb`` script, installs with ``[native]`` into a fresh
+virtualenv, and there the README's consumer quick start runs against the emulator (which
+runs from this repository)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                             "-w", str(out), str(ROOT)], capture_output=True, text=True, timeout=300)
+def wheel() -> Path:
+    """``python build.py wheel`` (rebuilds dist/lpweb-*.whl only when lpweb/ changed)."""
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "wheel"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
     if result.returncode != 0:
         pytest.fail(result.stdout + result.stderr)
-    [whl] = out.glob("lpweb-*.whl")
+    [whl] = (ROOT / "dist").glob("lpweb-*.whl")
     return whl
 
 
