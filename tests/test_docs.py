@@ -54,9 +54,11 @@ def test_there_are_runnable_blocks():
 
 @pytest.mark.parametrize("heading,code", BLOCKS, ids=[h for h, _ in BLOCKS])
 async def test_readme_example_runs(heading, code):
-    """Each runnable README block runs as a script against an emulator on account 12345678."""
+    """Each runnable README block runs as a script against an emulator on account 12345678
+    (SCN-01 consumer examples; SCN-03 rings, CONN-07/08, RING-01/02; BAUTH-01 brand login)."""
     async with Emulator(port=0, account_id="12345678") as emu:
-        env = {**os.environ, "LPWEB_CSDS_DOMAIN": emu.csds_domain, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "LPWEB_CSDS_DOMAIN": emu.csds_domain, "PYTHONPATH": str(ROOT),
+               "LP_PASSWORD": "bot-password"}      # the emulator's default brand user, as the README says
         proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, env=env, stdout=subprocess.PIPE,
                                                     stderr=subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(), T)
