@@ -187,16 +187,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _alias(name: str, events: dict[str, str | None]) -> list[str]:
     """``ConnectionEvent = Literal[...]``: the event names of one mixin, wrapped."""
-    names = textwrap.wrap(", ".join(f'"{n}"' for n in events), 100)
+    names = textwrap.wrap(", ".join(f'"{n}"' for n in events), 100, break_on_hyphens=False)
     return ["", f"{name.removesuffix('s')} = Literal[", *("    " + line for line in names), "]"]
 
 
 def _mixin(name: str, events: dict[str, str | None]) -> list[str]:
     """One mixin class: per event an ``on``, ``once``, ``wait_for`` and ``events`` overload."""
     alias = name.removesuffix("s")
-    doc = textwrap.wrap(f"Typed events of this emitter: {', '.join(events)}.", 100)
-    out = ["", "", f"class {name}(EventEmitter):", f'    """{doc[0]}', *("    " + line for line in doc[1:]),
-           '    """', "", "    if TYPE_CHECKING:"]
+    doc = textwrap.wrap(f"Typed events of this emitter: {', '.join(events)}.", 100, break_on_hyphens=False)
+    doc_lines = [f'    """{doc[0]}"""'] if len(doc) == 1 else [f'    """{doc[0]}', *("    " + line for line in doc[1:]),
+                                                               '    """']
+    out = ["", "", f"class {name}(EventEmitter):", *doc_lines, "", "    if TYPE_CHECKING:"]
 
     def overload(lines: list[str], first: bool) -> None:
         out.append("        @overload" + ("  # type: ignore[override]" if first else ""))
@@ -232,7 +233,7 @@ def _mixin(name: str, events: dict[str, str | None]) -> list[str]:
 def render() -> str:
     """The source of lpweb/model/typed_events.py."""
     exported = [*EVENTS, *(name.removesuffix("s") for name in EVENTS)]
-    names = textwrap.wrap(", ".join(f'"{n}"' for n in exported), 100)
+    names = textwrap.wrap(", ".join(f'"{n}"' for n in exported), 100, break_on_hyphens=False)
     lines = _HEADER.format(names="\n".join("    " + line for line in names)).splitlines()
     for name, events in EVENTS.items():
         lines += _alias(name, events)

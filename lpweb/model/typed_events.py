@@ -251,8 +251,8 @@ class ConnectionEvents(EventEmitter):
 
 
 class ConversationEvents(EventEmitter):
-    """Typed events of this emitter: message, close, participant-added, participant-removed, transfer-
-    skill, transfer-agent, back-to-queue, consumer-step-up, chat-state, accept-status, error.
+    """Typed events of this emitter: message, close, participant-added, participant-removed,
+    transfer-skill, transfer-agent, back-to-queue, consumer-step-up, chat-state, accept-status, error.
     """
 
     if TYPE_CHECKING:
@@ -401,8 +401,7 @@ class ConversationEvents(EventEmitter):
 
 
 class ConversationSubscriptionEvents(EventEmitter):
-    """Typed events of this emitter: notification, error.
-    """
+    """Typed events of this emitter: notification, error."""
 
     if TYPE_CHECKING:
         @overload  # type: ignore[override]
@@ -451,8 +450,7 @@ class ConversationSubscriptionEvents(EventEmitter):
 
 
 class BrandSubscriptionEvents(EventEmitter):
-    """Typed events of this emitter: notification, ring, agent-state, error.
-    """
+    """Typed events of this emitter: notification, ring, agent-state, error."""
 
     if TYPE_CHECKING:
         @overload  # type: ignore[override]
