@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from playwright.sync_api import Page, expect
@@ -20,6 +21,7 @@ from playwright.sync_api import Page, expect
 from support import ROOT
 
 TIMEOUT_MS = 90_000
+STARTUP_TIMEOUT_S = 600     # build.py demo may rebuild the wheel and the site first
 HOST = "document.querySelector('[data-lpweb-widget]')"
 AGENT = '#messages li[data-role="ASSIGNED_AGENT"], #messages li[data-role="AGENT"]'
 
@@ -33,11 +35,15 @@ def build_demo(*args: str) -> subprocess.Popen:
 def test_build_demo_prints_a_url_that_chats_with_the_bot(page: Page, outside_traffic):
     demo = build_demo("--port", "0", "--emulator-port", "0")
     output: list[str] = []
+    # reading stdout blocks: if the demo never prints its URL nor exits, stop it (the loop then ends)
+    watchdog = threading.Timer(STARTUP_TIMEOUT_S, lambda: demo.poll() is None and os.killpg(demo.pid, signal.SIGKILL))
+    watchdog.start()
     try:
         for line in demo.stdout:                       # ends if the demo exits before printing the URL
             output.append(line)
             if line.startswith("Open http://"):
                 break
+        watchdog.cancel()
         url = re.match(r"Open (http://\S+)", output[-1] if output else "")
         assert url, "python build.py demo printed no URL:\n" + "".join(output)
 
@@ -51,6 +57,7 @@ def test_build_demo_prints_a_url_that_chats_with_the_bot(page: Page, outside_tra
         expect(page.locator(AGENT, has_text=text).first).to_be_visible(timeout=TIMEOUT_MS)
         assert outside_traffic == []
     finally:
+        watchdog.cancel()
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGINT)        # Ctrl-C in the terminal: build.py and run.py get it
         rest, _ = demo.communicate(timeout=60)
