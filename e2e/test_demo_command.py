@@ -19,11 +19,9 @@ import time
 from playwright.sync_api import Page, expect
 
 from support import ROOT
+from test_demo_chat import AGENT, HOST, READY, TIMEOUT_MS, send
 
-TIMEOUT_MS = 90_000
 STARTUP_TIMEOUT_S = 600     # build.py demo may rebuild the wheel and the site first
-HOST = "document.querySelector('[data-lpweb-widget]')"
-AGENT = '#messages li[data-role="ASSIGNED_AGENT"], #messages li[data-role="AGENT"]'
 
 
 def build_demo(*args: str) -> subprocess.Popen:
@@ -48,12 +46,10 @@ def test_build_demo_prints_a_url_that_chats_with_the_bot(page: Page, outside_tra
         assert url, "python build.py demo printed no URL:\n" + "".join(output)
 
         page.goto(url.group(1))
-        page.wait_for_function(f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError",
-                               timeout=TIMEOUT_MS)
+        page.wait_for_function(READY, timeout=TIMEOUT_MS)
         assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
         text = f"hello demo {int(time.time() * 1000)}"
-        page.get_by_role("textbox", name="Message").fill(text)
-        page.get_by_role("button", name="Send").click()
+        send(page, text)
         expect(page.locator(AGENT, has_text=text).first).to_be_visible(timeout=TIMEOUT_MS)
         assert outside_traffic == []
     finally:

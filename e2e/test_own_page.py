@@ -24,13 +24,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from support import ROOT, SITE, require_site
+from test_demo_chat import AGENT, CONSUMER, HOST, READY, TIMEOUT_MS, send
 
 README = ROOT / "README.md"
-HOST = "document.querySelector('[data-lpweb-widget]')"
-READY = f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError"
-TIMEOUT_MS = 90_000
-AGENT = '#messages li[data-role="ASSIGNED_AGENT"], #messages li[data-role="AGENT"]'
-CONSUMER = '#messages li[data-role="CONSUMER"]'
 
 
 def browser_guide() -> str:
@@ -129,8 +125,7 @@ def test_widget_in_own_page(page: Page, emulator, own_site, site_server, outside
     launcher.click()
     expect(launcher).to_have_attribute("aria-expanded", "true")
     text = f"where is order {int(time.time() * 1000)}?"
-    page.get_by_role("textbox", name="Message").fill(text)
-    page.get_by_role("button", name="Send").click()
+    send(page, text)
     expect(page.locator(CONSUMER, has_text=text)).to_have_count(1, timeout=TIMEOUT_MS)
     expect(page.locator(AGENT, has_text=text).first).to_be_visible(timeout=TIMEOUT_MS)   # the bot's echo
     expect(page.locator("#shop-title")).to_have_text("Where is my order?")          # the page is still theirs
