@@ -55,8 +55,8 @@ def test_there_are_runnable_blocks():
 @pytest.mark.parametrize("heading,code", BLOCKS, ids=[h for h, _ in BLOCKS])
 async def test_readme_example_runs(heading, code):
     """Each runnable README block runs as a script against an emulator on account 12345678
-    (SCN-01 consumer examples; SCN-03 rings, CONN-07/08, RING-01/02; CEVT participant-added and
-    close; SUB conversation subscriptions; MNT reconnect events after a dropped socket; BAUTH-01)."""
+    (SCN-01 consumer examples; SCN-03 rings, CONN-07/08, CEVT-03, RING-01/02; CVEV-02/07;
+    SUB-04/05, CEVT-02; MNT-01 reconnect after a dropped socket; BAUTH-01 brand login)."""
     async with Emulator(port=0, account_id="12345678") as emu:
         env = {**os.environ, "LPWEB_CSDS_DOMAIN": emu.csds_domain, "PYTHONPATH": str(ROOT),
                "LP_PASSWORD": "bot-password"}      # the emulator's default brand user, as the README says

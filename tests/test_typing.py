@@ -99,7 +99,7 @@ REVEALED = [
 
 
 def test_event_payload_types_are_inferred(tmp_path):
-    """mypy infers the payload type from the event name (on, wait_for, events, decorators),
+    """CEVT-*, CVEV-*, SUB-05: mypy infers the payload type from the event name (on, wait_for, events, decorators),
     and flags a handler of the wrong type, an unknown event and a wrong attribute."""
     pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
     sample = tmp_path / "sample.py"
