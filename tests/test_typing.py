@@ -48,7 +48,8 @@ def test_every_emitted_event_is_in_the_table():
     emitted = set()
     for path in [*(ROOT / "lpweb" / "model").glob("*.py"), ROOT / "lpweb" / "auth" / "maintainer.py"]:
         emitted |= set(re.findall(r'(?:\.emit|_broadcast)\("([^"]+)"', path.read_text(encoding="utf-8")))
-    assert emitted and emitted <= known, emitted - known
+    assert emitted and emitted <= known, \
+        f"{sorted(emitted - known)}: add to lpweb.model.events.EVENTS, then run python -m lpweb.model.events"
 
 
 SAMPLE = textwrap.dedent('''
