@@ -1,0 +1,108 @@
+"""Two tabs of the demo page share ONE consumer connection (widget.md, "Beyond the anchors" 1;
+section 4 "Multi-tab": exactly 1 socket per browser and origin, read state in every tab).
+
+Both tabs live in one browser context (same origin, same localStorage, same BroadcastChannel
+and Web Locks). Tab A opens first and leads; tab B follows: it gets the conversation so far
+from A and sends through A. Then A closes and B takes over: its own websocket, the same
+consumer and conversation, nothing lost or shown twice. Run with the Web Locks API and
+without it (navigator.locks removed: the BroadcastChannel claim-and-confirm election).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from test_demo_chat import AGENT, CONSUMER, HOST, READY, TIMEOUT_MS, send, shown
+
+NO_LOCKS = "Object.defineProperty(Navigator.prototype, 'locks', {get: () => undefined, configurable: true});"
+
+
+def consumer_sockets(emulator, conversation_id: str) -> int:
+    """Open consumer websocket sessions of the conversation's consumer, as the emulator sees them."""
+    platform = emulator.platform
+    consumer = next(c.consumer_id for a in platform.accounts.values() for c in a.conversations.values()
+                    if c.conversation_id == conversation_id)
+    return sum(1 for s in platform.listeners if not getattr(s, "brand", True) and s.consumer_id == consumer)
+
+
+def wait_until(check, what: str, timeout_s: float = 20.0):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def open_tab(page: Page, emulator, sockets: list, name: str) -> str:
+    page.on("websocket", lambda ws: "/messaging/consumer" in ws.url and sockets.append((name, ws)))
+    page.goto(f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}")
+    page.wait_for_function(READY, timeout=TIMEOUT_MS)
+    assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
+    expect(page.locator("#status")).to_have_attribute("data-conn", "online", timeout=TIMEOUT_MS)
+    return page.evaluate(f"{HOST}.dataset.conversationId")
+
+
+def role(page: Page) -> str:
+    return page.evaluate(f"{HOST}.dataset.tabRole || ''")
+
+
+@pytest.mark.parametrize("election", ["web-locks", "broadcast-channel"])
+def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traffic, election):
+    context = page.context
+    if election == "broadcast-channel":
+        context.add_init_script(NO_LOCKS)
+    stamp = int(time.time() * 1000)
+    sockets: list = []
+    conversation = open_tab(page, emulator, sockets, "A")
+    assert role(page) == "leader"
+    if election == "broadcast-channel":
+        assert page.evaluate("navigator.locks === undefined")
+    first = f"from the leader {stamp}"
+    send(page, first)
+    expect(page.locator(AGENT, has_text=first).first).to_be_visible(timeout=TIMEOUT_MS)
+
+    tab_b = context.new_page()
+    assert open_tab(tab_b, emulator, sockets, "B") == conversation
+    assert role(tab_b) == "follower"
+    # The late tab shows the conversation so far (the leader's snapshot).
+    expect(tab_b.locator(CONSUMER, has_text=first)).to_have_count(1)
+    expect(tab_b.locator(AGENT, has_text=first).first).to_be_visible()
+    assert [n for n, _ in sockets] == ["A"], "the follower tab opened its own websocket"
+    assert consumer_sockets(emulator, conversation) == 1
+
+    # Sent from the follower: through the leader's connection, reply and read state in both tabs.
+    second = f"from the follower {stamp}"
+    send(tab_b, second)
+    for tab in (page, tab_b):
+        expect(tab.locator(CONSUMER, has_text=second)).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(tab.locator(AGENT, has_text=second).first).to_be_visible(timeout=TIMEOUT_MS)
+        expect(tab.locator(CONSUMER, has_text=second)).to_have_attribute("data-state", "read", timeout=TIMEOUT_MS)
+    assert [n for n, _ in sockets] == ["A"]
+
+    # The leader tab closes: B takes over with its own websocket (same consumer, same conversation).
+    page.close()
+    wait_until(lambda: role(tab_b) == "leader", "tab B to become the leader")
+    wait_until(lambda: len(sockets) == 2, "tab B's websocket")
+    assert [n for n, _ in sockets] == ["A", "B"]
+    expect(tab_b.locator("#status")).to_have_attribute("data-conn", "online", timeout=TIMEOUT_MS)
+    assert tab_b.evaluate(f"{HOST}.dataset.conversationId") == conversation
+    third = f"after the failover {stamp}"
+    send(tab_b, third)
+    expect(tab_b.locator(AGENT, has_text=third).first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(tab_b.locator(CONSUMER, has_text=third)).to_have_attribute("data-state", "read", timeout=TIMEOUT_MS)
+    wait_until(lambda: consumer_sockets(emulator, conversation) == 1, "one consumer connection at the emulator")
+
+    # Nothing lost, nothing twice.
+    for text in (first, second, third):
+        expect(tab_b.locator(CONSUMER, has_text=text)).to_have_count(1)
+    items = shown(tab_b)
+    keys = [(r, seq) for r, seq, _ in items]
+    assert len(keys) == len(set(keys)), f"a message is shown twice: {items}"
+    assert all(seq and seq != "None" for _, seq, _ in items), items
+    assert outside_traffic == []
