@@ -28,7 +28,8 @@ def consumer_sockets(emulator, conversation_id: str) -> int:
     return sum(1 for s in platform.listeners if not getattr(s, "brand", True) and s.consumer_id == consumer)
 
 
-def wait_until(check, what: str, timeout_s: float = 20.0):
+def wait_until(page: Page, check, what: str, timeout_s: float = 20.0):
+    """Poll ``check`` while letting Playwright dispatch the page's events (websocket, console)."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = check()
@@ -36,11 +37,11 @@ def wait_until(check, what: str, timeout_s: float = 20.0):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
 
 
 def open_tab(page: Page, emulator, sockets: list, name: str) -> str:
-    page.on("websocket", lambda ws: "/messaging/consumer" in ws.url and sockets.append((name, ws)))
+    page.on("websocket", lambda ws: "/messaging/consumer" in ws.url and sockets.append((name, time.monotonic())))
     page.goto(f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}")
     page.wait_for_function(READY, timeout=TIMEOUT_MS)
     assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
@@ -86,17 +87,19 @@ def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traff
     assert [n for n, _ in sockets] == ["A"]
 
     # The leader tab closes: B takes over with its own websocket (same consumer, same conversation).
+    closed_at = time.monotonic()
     page.close()
-    wait_until(lambda: role(tab_b) == "leader", "tab B to become the leader")
-    wait_until(lambda: len(sockets) == 2, "tab B's websocket")
+    wait_until(tab_b, lambda: role(tab_b) == "leader", "tab B to become the leader")
+    wait_until(tab_b, lambda: len(sockets) == 2, "tab B's websocket")
     assert [n for n, _ in sockets] == ["A", "B"]
+    print(f"failover ({election}): tab B's websocket {1000 * (sockets[1][1] - closed_at):.0f} ms after tab A closed")
     expect(tab_b.locator("#status")).to_have_attribute("data-conn", "online", timeout=TIMEOUT_MS)
     assert tab_b.evaluate(f"{HOST}.dataset.conversationId") == conversation
     third = f"after the failover {stamp}"
     send(tab_b, third)
     expect(tab_b.locator(AGENT, has_text=third).first).to_be_visible(timeout=TIMEOUT_MS)
     expect(tab_b.locator(CONSUMER, has_text=third)).to_have_attribute("data-state", "read", timeout=TIMEOUT_MS)
-    wait_until(lambda: consumer_sockets(emulator, conversation) == 1, "one consumer connection at the emulator")
+    wait_until(tab_b, lambda: consumer_sockets(emulator, conversation) == 1, "one consumer connection at the emulator")
 
     # Nothing lost, nothing twice.
     for text in (first, second, third):
