@@ -223,6 +223,8 @@ class SharedSession(EventEmitter):
 
     # -- channel --------------------------------------------------------------------------------------
     def _receive(self, raw: Any) -> None:
+        if self.closed:
+            return
         try:
             msg = parse(raw)
         except TabProtocolError as exc:
@@ -238,7 +240,7 @@ class SharedSession(EventEmitter):
             self.relay.receive(msg)
 
     def _post_all(self, msgs: list[dict[str, Any]]) -> None:
-        if self.channel is not None:
+        if self.channel is not None and not self.closed:
             for m in msgs:
                 self.channel.post(m)
 
@@ -267,6 +269,7 @@ class SharedSession(EventEmitter):
             task.cancel()
         if self.hub is not None:
             self.hub.close()
+            self.hub = None
         if self.relay is not None:
             self.relay.close()
         inner, self.inner = self.inner, None

@@ -1,0 +1,184 @@
+"""SharedSession end to end against the emulator over loopback (widget.md, "Beyond the
+anchors" 1): two or three "tabs" (SharedSessions on an in-memory BroadcastChannel and Web
+Lock, one shared token store standing in for localStorage) hold exactly one consumer
+connection; a follower's actions go through the leader; when the leader leaves, another tab
+opens the connection for the same consumer and conversation. Also CONV-10 (send), MSG-04
+(read receipts), CONV-05 (close) through the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+import lpweb
+from lpweb import ParticipantRole, UserType
+from lpweb.emulator import Emulator
+from lpweb.errors import ConversationClosed
+from lpweb.transports.base import MemoryTokenStore
+from lpweb.widget.session import LocalSession
+from lpweb.widget.shared import SharedSession
+from tabs_fakes import MemoryBus, MemoryLockManager
+
+ACCOUNT = "7770042"
+CONFIG = {"accounts": [{"id": ACCOUNT, "users": [{"name": "agent", "password": "agent-pw",
+                                                   "permissions": ["MANAGER"]}]}]}
+T = 10
+
+
+def now() -> int:
+    return int(time.monotonic() * 1000)
+
+
+@pytest.fixture
+async def emu():
+    async with Emulator(port=0, config=CONFIG) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def agent(emu):
+    """Joins every new conversation, reads each consumer message and echoes it."""
+    conn = lpweb.create_connection(app_id="tabs_suite", account_id=ACCOUNT, user_type=UserType.BRAND,
+                                   csds_domain=emu.csds_domain, auth_data={"username": "agent", "password": "agent-pw"})
+
+    @conn.on("conversation")
+    async def on_conversation(conv):
+        if not conv.is_open or conv.assigned_agent is not None:
+            return
+
+        @conv.on("message")
+        async def echo(message):
+            if message.participant.role == ParticipantRole.CONSUMER and isinstance(message.body, str) and conv.is_open:
+                await message.read()
+                await conv.send_message("echo: " + message.body)
+
+        await conv.join(ParticipantRole.ASSIGNED_AGENT)
+
+    await conn.open()
+    yield conn
+    await conn.close()
+
+
+class Browser:
+    """What the tabs of one browser share: storage, a channel name, a lock name."""
+
+    def __init__(self, emu, locks: bool = True) -> None:
+        self.emu = emu
+        self.store = MemoryTokenStore()
+        self.bus = MemoryBus()
+        self.locks = MemoryLockManager() if locks else None
+        self.connections: list[str] = []
+
+    def tab(self, name: str) -> "Tab":
+        def connect():
+            self.connections.append(name)
+            return lpweb.create_connection(app_id="tabs_suite", account_id=ACCOUNT, user_type=UserType.CONSUMER,
+                                           csds_domain=self.emu.csds_domain, token_store=self.store,
+                                           wait_for_ready=True)
+
+        session = SharedSession(tab_id=name, channel=self.bus.channel(),
+                                locks=self.locks.lock() if self.locks else None,
+                                open_local=lambda: LocalSession(connect), now=now, tick_s=0.05)
+        return Tab(session)
+
+
+class Tab:
+    def __init__(self, session: SharedSession) -> None:
+        self.s = session
+        self.messages: dict[tuple, dict] = {}
+        self.read: set[int] = set()
+        self.closed = asyncio.Event()
+        session.on("message", lambda m: self.messages.setdefault((m["dialog_id"], m["sequence"]), m))
+        session.on("accept-status", lambda e: e["status"] == "READ" and not e["mine"] and self.read.update(
+            e["sequence_list"]))
+        session.on("conversation-close", lambda e: self.closed.set())
+
+    async def start(self) -> "Tab":
+        await self.s.start()
+        await self.s.wait_conversation(T)
+        return self
+
+    def bodies(self) -> list:
+        return [m["body"] for _, m in sorted(self.messages.items(), key=lambda kv: kv[0][1])]
+
+    async def until(self, check, what: str) -> None:
+        deadline = time.monotonic() + T
+        while not check():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.02)
+
+
+def consumer_sessions(emu) -> int:
+    return sum(1 for s in emu.platform.listeners if not getattr(s, "brand", True) and s.consumer_id)
+
+
+@pytest.mark.parametrize("locks", [True, False], ids=["web-locks", "broadcast-channel"])
+async def test_one_connection_relayed_actions_and_failover(emu, agent, locks):
+    browser = Browser(emu, locks=locks)
+    a = await browser.tab("a").start()
+    b = await browser.tab("b").start()
+    assert (a.s.role, b.s.role) == ("leader", "follower")
+    assert browser.connections == ["a"] and consumer_sessions(emu) == 1
+    assert b.s.conversation_id == a.s.conversation_id
+
+    # A follower's send goes through the leader; both tabs see the message, the reply and the READ.
+    sent = await b.s.send_message("from b", client_id="c-1")
+    assert isinstance(sent["sequence"], int) and sent["dialog_id"]
+    for tab in (a, b):
+        await tab.until(lambda t=tab: "echo: from b" in t.bodies(), "the echo in every tab")
+        await tab.until(lambda t=tab: sent["sequence"] in t.read, "the agent's READ in every tab")
+    assert (await b.s.send_message("from b", client_id="c-1")) == sent     # a retried client id is sent once
+    assert b.bodies().count("from b") == 1
+
+    # A third tab joining late gets the conversation so far from the leader's snapshot.
+    c = await browser.tab("c").start()
+    assert c.s.role == "follower" and c.bodies() == a.bodies()
+    assert all(m["history"] for m in c.messages.values())
+
+    # The follower's read receipt is published by the leader and reaches every tab as its own READ.
+    echo_seq = next(seq for (_, seq), m in a.messages.items() if m["body"] == "echo: from b")
+    mine_read = []
+    a.s.on("accept-status", lambda e: e["mine"] and mine_read.extend(e["sequence_list"]))
+    await c.s.read(sent["dialog_id"], echo_seq)
+    await a.until(lambda: echo_seq in mine_read, "the consumer's READ")
+
+    # The leader leaves: one of the followers connects as the same consumer, same conversation.
+    conversation = a.s.conversation_id
+    await a.s.close()
+    await b.until(lambda: any(t.s.role == "leader" and t.s.inner.online for t in (b, c)), "a new leader online")
+    leader, follower = (b, c) if b.s.role == "leader" else (c, b)
+    assert follower.s.role == "follower"
+    assert browser.connections[0] == "a" and len(browser.connections) == 2
+    assert leader.s.conversation_id == follower.s.conversation_id == conversation
+    await leader.until(lambda: consumer_sessions(emu) == 1, "one consumer connection at the emulator")
+    again = await follower.s.send_message("after failover", client_id="c-2")
+    for tab in (leader, follower):
+        await tab.until(lambda t=tab: "echo: after failover" in t.bodies(), "the echo after the failover")
+        assert t_count(tab, "from b") == 1 and t_count(tab, "after failover") == 1
+    assert again["sequence"] > sent["sequence"]
+
+    # Closing the conversation from a follower; then a send fails with the leader's typed error.
+    await follower.s.close_conversation()
+    await follower.closed.wait()
+    await leader.closed.wait()
+    with pytest.raises(ConversationClosed):
+        await follower.s.send_message("too late")
+    for tab in (leader, follower):
+        await tab.s.close()
+
+
+def t_count(tab: Tab, body: str) -> int:
+    return tab.bodies().count(body)
+
+
+async def test_a_tab_without_a_channel_is_its_own_leader(emu, agent):
+    browser = Browser(emu)
+    alone = SharedSession(tab_id="x", channel=None, locks=None, now=now,
+                          open_local=lambda: LocalSession(lambda: lpweb.create_connection(
+                              app_id="tabs_suite", account_id=ACCOUNT, user_type=UserType.CONSUMER,
+                              csds_domain=emu.csds_domain, token_store=browser.store, wait_for_ready=True)))
+    await alone.start()
+    assert alone.role == "leader" and alone.online and alone.conversation_id
+    await alone.close()
