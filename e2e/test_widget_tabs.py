@@ -10,11 +10,13 @@ without it (navigator.locks removed: the BroadcastChannel claim-and-confirm elec
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from demo.agent_bot import demo_png
 from test_demo_chat import AGENT, CONSUMER, HOST, READY, TIMEOUT_MS, send, shown
 
 NO_LOCKS = "Object.defineProperty(Navigator.prototype, 'locks', {get: () => undefined, configurable: true});"
@@ -84,6 +86,13 @@ def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traff
         expect(tab.locator(CONSUMER, has_text=second)).to_have_count(1, timeout=TIMEOUT_MS)
         expect(tab.locator(AGENT, has_text=second).first).to_be_visible(timeout=TIMEOUT_MS)
         expect(tab.locator(CONSUMER, has_text=second)).to_have_attribute("data-state", "read", timeout=TIMEOUT_MS)
+    # A file shared from the follower: the File goes to the leader (structured clone), which uploads it.
+    png = demo_png(8, 8)
+    tab_b.locator("#file-input").set_input_files({"name": f"pic-{stamp}.png", "mimeType": "image/png", "buffer": png})
+    for tab in (page, tab_b):
+        expect(tab.locator(AGENT, has_text=f"({len(png)} bytes)").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(tab_b.locator('#messages li.message.mine[data-kind="file"]')).to_have_attribute(
+        "data-state", re.compile("sent|delivered|read"), timeout=TIMEOUT_MS)
     assert [n for n, _ in sockets] == ["A"]
 
     # The leader tab closes: B takes over with its own websocket (same consumer, same conversation).
