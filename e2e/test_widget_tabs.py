@@ -118,3 +118,48 @@ def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traff
     assert len(keys) == len(set(keys)), f"a message is shown twice: {items}"
     assert all(seq and seq != "None" for _, seq, _ in items), items
     assert outside_traffic == []
+
+
+def test_unsent_messages_survive_a_leader_tab_that_dies_mid_send(page: Page, emulator, outside_traffic):
+    """Failure mode 9 / parity item 7 across tabs: tab A leads but its socket stalls (frames from
+    the page are held back, as on a dead link), a message is typed in A (its durable outbox) and
+    one in B (relayed to A, unanswered). A closes: B takes over, sends both exactly once."""
+    context = page.context
+    stamp = int(time.time() * 1000)
+    stalled = {"on": False}
+    held: list[str] = []            # frames tab A's page sent while its link was stalled
+
+    def route(ws):
+        server = ws.connect_to_server()
+        ws.on_message(lambda frame: held.append(str(frame)) if stalled["on"] else server.send(frame))
+
+    page.route_web_socket(re.compile(r"/messaging/consumer"), route)
+    sockets: list = []
+    conversation = open_tab(page, emulator, sockets, "A")
+    tab_b = context.new_page()
+    assert open_tab(tab_b, emulator, sockets, "B") == conversation
+    assert (role(page), role(tab_b)) == ("leader", "follower")
+
+    stalled["on"] = True
+    in_a, in_b = f"typed in the leader {stamp}", f"typed in the follower {stamp}"
+    send(page, in_a)
+    send(tab_b, in_b)
+    expect(page.locator(CONSUMER, has_text=in_a)).to_have_attribute("data-state", "sending")
+    expect(tab_b.locator(CONSUMER, has_text=in_b)).to_have_attribute("data-state", "sending")
+    # Both publishes left tab A's connection (B's through the relay) and are held: A never got an answer.
+    wait_until(tab_b, lambda: all(any(text in f for f in held) for text in (in_a, in_b)), "both sends held in A")
+    expect(tab_b.locator(AGENT, has_text=in_b)).to_have_count(0)
+
+    page.close()
+    wait_until(tab_b, lambda: role(tab_b) == "leader", "tab B to become the leader")
+    for text in (in_a, in_b):
+        expect(tab_b.locator(AGENT, has_text=f"You said: {text}")).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(tab_b.locator(CONSUMER, has_text=text)).to_have_count(1)
+        expect(tab_b.locator(CONSUMER, has_text=text)).to_have_attribute("data-state", "read", timeout=TIMEOUT_MS)
+    last = f"and one more {stamp}"             # the bot answers in order: a second copy would come first
+    send(tab_b, last)
+    expect(tab_b.locator(AGENT, has_text=f"You said: {last}")).to_have_count(1, timeout=TIMEOUT_MS)
+    for text in (in_a, in_b):
+        expect(tab_b.locator(AGENT, has_text=f"You said: {text}")).to_have_count(1)
+    assert tab_b.evaluate("localStorage.getItem('lpweb.widget.outbox.' + new URLSearchParams(location.search).get('account'))") is None
+    assert outside_traffic == []
