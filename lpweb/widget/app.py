@@ -198,13 +198,13 @@ class Widget:
         from ..transports.base import MemoryTokenStore
 
         self.host.dataset.tabRole = role
-        if role == "leader":
-            durable = Outbox(self.store, self.outbox.key)
-            for item in self.outbox.items() if self.outbox.store is not self.store else ():
+        if role == "leader" and self.outbox.store is not self.store:
+            durable = Outbox(self.store, self.outbox.key)     # what the previous leader left unsent, plus ours
+            for item in self.outbox.items():
                 durable.add(item.client_id, item.text, now=item.created, conversation_id=item.conversation_id,
                             metadata=item.metadata)
             self.outbox = durable
-        elif self.outbox.store is self.store:
+        elif role == "follower" and self.outbox.store is self.store:
             self.outbox = Outbox(MemoryTokenStore(), self.outbox.key)
         now = _now()
         for text in self._boot:

@@ -275,6 +275,7 @@ class RemoteSession(EventEmitter):
         self.relay = relay
         self.conversation_id: str | None = None
         self.connection_state: dict[str, Any] = {"state": "connecting"}
+        self._closed = False
 
     @property
     def online(self) -> bool:
@@ -289,6 +290,11 @@ class RemoteSession(EventEmitter):
             if data.get("conversation_id") == self.conversation_id:
                 return
             self.conversation_id = data.get("conversation_id")
+            self._closed = False
+        elif name == "conversation-close":
+            if self._closed:
+                return                 # replayed by a later snapshot
+            self._closed = True
         self.emit(name, data)
 
     def apply_snapshot(self, snap: dict[str, Any]) -> None:

@@ -223,12 +223,11 @@ class Relay:
 
     def __init__(self, tab_id: str, post: Post, *, timeout: float = 15.0,
                  on_event: Callable[[str, Any], Any] | None = None,
-                 on_snapshot: Callable[[dict[str, Any]], Any] | None = None,
-                 on_leader: Callable[[str], Any] | None = None) -> None:
+                 on_snapshot: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.tab_id = tab_id
         self.post = post
         self.timeout = timeout
-        self.on_event, self.on_snapshot, self.on_leader = on_event, on_snapshot, on_leader
+        self.on_event, self.on_snapshot = on_event, on_snapshot
         self.leader_id: str | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, tuple[asyncio.Future[Any], Callable[[int, int | None], Any] | None]] = {}
@@ -289,8 +288,6 @@ class Relay:
     def _adopt(self, sender: str) -> None:
         if self.leader_id is None:
             self.leader_id = sender
-            if self.on_leader:
-                self.on_leader(sender)
 
     def set_leader(self, leader_id: str | None) -> None:
         """A new leader (or none): pending requests fail with :class:`LeaderChanged`."""
@@ -298,8 +295,6 @@ class Relay:
             return
         self.leader_id = leader_id
         self._fail_all(LeaderChanged("the leader tab changed while the request was pending"))
-        if self.on_leader and leader_id is not None:
-            self.on_leader(leader_id)
 
     def close(self) -> None:
         self.closed = True

@@ -25,7 +25,8 @@ __all__ = ["BrowserChannel", "BrowserLocks", "open_session"]
 
 class BrowserChannel:
     """A BroadcastChannel carrying tab messages as JSON text; a request's ``file`` (a JS
-    File/Blob) travels beside the text as a structured clone."""
+    File/Blob) travels beside the text as a structured clone. ``on_pagehide`` runs when the
+    page goes away (the shared session's goodbye)."""
 
     def __init__(self, name: str) -> None:
         import js
@@ -34,8 +35,11 @@ class BrowserChannel:
         self.js = js
         self.channel = js.BroadcastChannel.new(name)
         self._fn: Callable[[dict[str, Any]], None] | None = None
+        self.on_pagehide: Callable[[], Any] | None = None
         self._listener = create_proxy(self._on_message)
+        self._pagehide = create_proxy(lambda _e: self.on_pagehide and self.on_pagehide())
         self.channel.addEventListener("message", self._listener)
+        js.window.addEventListener("pagehide", self._pagehide)
 
     def listen(self, fn: Callable[[dict[str, Any]], None]) -> None:
         self._fn = fn
@@ -68,9 +72,11 @@ class BrowserChannel:
     def close(self) -> None:
         try:
             self.channel.removeEventListener("message", self._listener)
+            self.js.window.removeEventListener("pagehide", self._pagehide)
             self.channel.close()
         finally:
             self._listener.destroy()
+            self._pagehide.destroy()
 
 
 class BrowserLocks:
@@ -122,7 +128,6 @@ class BrowserLocks:
 def open_session(opts: Any, store: Any) -> SharedSession:
     """The widget's :class:`SharedSession` for ``opts`` (a WidgetOptions), not started yet."""
     import js
-    from pyodide.ffi import create_proxy
 
     import lpweb
     from lpweb import UserType
@@ -145,5 +150,6 @@ def open_session(opts: Any, store: Any) -> SharedSession:
             locks = BrowserLocks(lock_name(opts.storage_prefix, opts.account_id))
     session = SharedSession(tab_id=secrets.token_hex(8), channel=channel, locks=locks,
                             open_local=lambda: LocalSession(connect, create), now=lambda: int(js.Date.now()))
-    js.window.addEventListener("pagehide", create_proxy(lambda _e: session.leave()))
+    if channel is not None:
+        channel.on_pagehide = session.leave
     return session
