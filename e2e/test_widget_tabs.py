@@ -22,6 +22,18 @@ from test_demo_chat import AGENT, CONSUMER, HOST, READY, TIMEOUT_MS, send, shown
 NO_LOCKS = "Object.defineProperty(Navigator.prototype, 'locks', {get: () => undefined, configurable: true});"
 
 
+# Records (Date.now()) when the tab first shows the own message containing `text` as read.
+WATCH_READ = """(text) => {
+    const root = document.querySelector('[data-lpweb-widget]').shadowRoot;
+    window.__readAt = null;
+    const check = () => {
+        for (const li of root.querySelectorAll('#messages li.message.mine'))
+            if (!window.__readAt && li.dataset.state === 'read' && li.textContent.includes(text)) window.__readAt = Date.now();
+    };
+    new MutationObserver(check).observe(root, {subtree: true, childList: true, attributes: true});
+}"""
+
+
 def consumer_sockets(emulator, conversation_id: str) -> int:
     """Open consumer websocket sessions of the conversation's consumer, as the emulator sees them."""
     platform = emulator.platform
@@ -81,11 +93,15 @@ def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traff
 
     # Sent from the follower: through the leader's connection, reply and read state in both tabs.
     second = f"from the follower {stamp}"
+    for tab in (page, tab_b):
+        tab.evaluate(WATCH_READ, second)
     send(tab_b, second)
     for tab in (page, tab_b):
         expect(tab.locator(CONSUMER, has_text=second)).to_have_count(1, timeout=TIMEOUT_MS)
         expect(tab.locator(AGENT, has_text=second).first).to_be_visible(timeout=TIMEOUT_MS)
         expect(tab.locator(CONSUMER, has_text=second)).to_have_attribute("data-state", "read", timeout=TIMEOUT_MS)
+    read_at = [tab.evaluate("window.__readAt") for tab in (page, tab_b)]
+    print(f"read state ({election}): shown in tab B {read_at[1] - read_at[0]} ms after tab A")
     # A file shared from the follower: the File goes to the leader (structured clone), which uploads it.
     png = demo_png(8, 8)
     tab_b.locator("#file-input").set_input_files({"name": f"pic-{stamp}.png", "mimeType": "image/png", "buffer": png})

@@ -98,6 +98,7 @@ class LocalSession(EventEmitter):
         self._log: list[tuple[str, dict[str, Any]]] = []
         self._messages: dict[tuple[str, int], Any] = {}
         self._sends: dict[str, asyncio.Future[Any]] = {}
+        self._receipts: set[tuple[str, str, int]] = set()
 
     @property
     def online(self) -> bool:
@@ -226,10 +227,19 @@ class LocalSession(EventEmitter):
                 "dialog_id": dialog.dialog_id if dialog else None}
 
     async def _status(self, status: str, dialog_id: str | None, sequence: int) -> None:
+        """Publish ACCEPT or READ once per message, whichever tab asks (each tab sees the message)."""
         conv = self._require_conv()
         dialog = conv.dialogs.get(dialog_id) if dialog_id else None
         dialog = dialog or conv.open_dialog or conv.main_dialog
-        await dialog.publish_status(status, [sequence])
+        key = (status, dialog.dialog_id, sequence)
+        if key in self._receipts:
+            return
+        self._receipts.add(key)
+        try:
+            await dialog.publish_status(status, [sequence])
+        except BaseException:
+            self._receipts.discard(key)
+            raise
 
     async def accept(self, dialog_id: str, sequence: int) -> None:
         await self._status("ACCEPT", dialog_id, sequence)

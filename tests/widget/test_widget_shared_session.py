@@ -143,6 +143,11 @@ async def test_one_connection_relayed_actions_and_failover(emu, agent, locks):
     a.s.on("accept-status", lambda e: e["mine"] and mine_read.extend(e["sequence_list"]))
     await c.s.read(sent["dialog_id"], echo_seq)
     await a.until(lambda: echo_seq in mine_read, "the consumer's READ")
+    await b.s.read(sent["dialog_id"], echo_seq)          # every tab sees the message: READ is published once
+    await a.s.read(sent["dialog_id"], echo_seq)
+    await b.s.send_message("ping", client_id="c-ping")
+    await a.until(lambda: "echo: ping" in a.bodies(), "the echo of ping")   # events arrive in order
+    assert mine_read.count(echo_seq) == 1
 
     # The leader leaves: one of the followers connects as the same consumer, same conversation.
     conversation = a.s.conversation_id
