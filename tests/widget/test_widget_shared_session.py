@@ -14,6 +14,7 @@ import pytest
 
 import lpweb
 from lpweb import ParticipantRole, UserType
+from demo.agent_bot import demo_png
 from lpweb.emulator import Emulator
 from lpweb.errors import ConversationClosed
 from lpweb.transports.base import MemoryTokenStore
@@ -148,6 +149,14 @@ async def test_one_connection_relayed_actions_and_failover(emu, agent, locks):
     await b.s.send_message("ping", client_id="c-ping")
     await a.until(lambda: "echo: ping" in a.bodies(), "the echo of ping")   # events arrive in order
     assert mine_read.count(echo_seq) == 1
+
+    # A file shared in the leader is downloaded by a follower through the relay (FILE-06).
+    png = demo_png(4, 4)
+    up = await a.s.upload_file(png, "a picture")
+    await c.until(lambda: (up["dialog_id"], up["sequence"]) in c.messages, "the file message in tab c")
+    assert c.messages[(up["dialog_id"], up["sequence"])]["kind"] == "file"
+    data, _name = await c.s.download_file(up["dialog_id"], up["sequence"])
+    assert data == png
 
     # The leader leaves: one of the followers connects as the same consumer, same conversation.
     conversation = a.s.conversation_id
