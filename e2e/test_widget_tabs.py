@@ -89,6 +89,8 @@ def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traff
     expect(tab_b.locator(CONSUMER, has_text=first)).to_have_count(1)
     expect(tab_b.locator(AGENT, has_text=first).first).to_be_visible()
     assert [n for n, _ in sockets] == ["A"], "the follower tab opened its own websocket"
+    ready = [tab.evaluate(f"{HOST}.dataset.chatReadyMs") for tab in (page, tab_b)]
+    print(f"chat ready ({election}): leader tab {ready[0]} ms, follower tab {ready[1]} ms after navigation")
     assert consumer_sockets(emulator, conversation) == 1
 
     # Sent from the follower: through the leader's connection, reply and read state in both tabs.

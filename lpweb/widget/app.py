@@ -518,6 +518,7 @@ class Widget:
         finally:
             self.uploads.pop(client_id, None)
         if m is not None:
+            self._render()          # the echo may have come first (a follower tab hears it before the answer)
             self._update_meta(m)
 
     def _system_text(self, text: str) -> None:

@@ -68,6 +68,7 @@ class SharedSession(EventEmitter):
         self._conversation = asyncio.Event()
         self._opened = asyncio.Event()
         self.closed = False
+        self.left = False            # said goodbye (pagehide): silent on the channel from then on
         if channel is not None:
             channel.listen(self._receive)
 
@@ -169,8 +170,8 @@ class SharedSession(EventEmitter):
         self._opened.clear()
         self._bind(local)
         if self.channel is not None:
-            self.hub = Hub(self.tab_id, self.channel.post, self._serve, local.snapshot)
-            self.channel.post(message("leader", self.tab_id))
+            self.hub = Hub(self.tab_id, self._post, self._serve, local.snapshot)
+            self._post(message("leader", self.tab_id))
         try:
             await local.open()
         except Exception as exc:
@@ -188,7 +189,7 @@ class SharedSession(EventEmitter):
     def _follow(self, leader_id: str | None) -> None:
         assert self.channel is not None
         self.role = "follower"
-        self.relay = Relay(self.tab_id, self.channel.post)
+        self.relay = Relay(self.tab_id, self._post)
         self.relay.leader_id = leader_id
         remote = RemoteSession(self.relay)
         self.relay.on_event = remote.apply_event
@@ -223,7 +224,7 @@ class SharedSession(EventEmitter):
 
     # -- channel --------------------------------------------------------------------------------------
     def _receive(self, raw: Any) -> None:
-        if self.closed:
+        if self.left:
             return
         try:
             msg = parse(raw)
@@ -240,9 +241,12 @@ class SharedSession(EventEmitter):
             self.relay.receive(msg)
 
     def _post_all(self, msgs: list[dict[str, Any]]) -> None:
-        if self.channel is not None and not self.closed:
-            for m in msgs:
-                self.channel.post(m)
+        for m in msgs:
+            self._post(m)
+
+    def _post(self, msg: dict[str, Any]) -> None:
+        if self.channel is not None and not self.left:
+            self.channel.post(msg)
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -256,9 +260,11 @@ class SharedSession(EventEmitter):
             log.warning("tab session task failed: %r", task.exception())
 
     def leave(self) -> None:
-        """The page is going away (pagehide): tell the others at once, synchronously."""
-        if self.channel is not None and not self.closed:
+        """The page is going away (pagehide): tell the others at once, synchronously, and stop
+        answering them (a heartbeat sent while the page unloads would hold off the election)."""
+        if self.channel is not None and not self.left:
             self.channel.post(message("bye", self.tab_id))
+        self.left = True
 
     async def close(self) -> None:
         if self.closed:

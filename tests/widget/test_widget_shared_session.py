@@ -160,8 +160,13 @@ async def test_one_connection_relayed_actions_and_failover(emu, agent, locks):
 
     # The leader leaves: one of the followers connects as the same consumer, same conversation.
     conversation = a.s.conversation_id
-    await a.s.close()
+    a.s.leave()                                # pagehide: goodbye, then silence while the page unloads
+    bye_at = len(browser.bus.log)
+    if locks:
+        await a.s.close()                      # the browser releases a closed tab's lock
     await b.until(lambda: any(t.s.role == "leader" and t.s.inner.online for t in (b, c)), "a new leader online")
+    assert [m["t"] for m in browser.bus.log[bye_at:] if m["from"] == "a"] == []
+    await a.s.close()
     leader, follower = (b, c) if b.s.role == "leader" else (c, b)
     assert follower.s.role == "follower"
     assert browser.connections[0] == "a" and len(browser.connections) == 2
