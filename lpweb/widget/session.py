@@ -110,7 +110,16 @@ class LocalSession(EventEmitter):
         conn.on("reconnecting", self._on_reconnecting)
         conn.on("reconnected", lambda info=None: self._connection("online"))
         conn.on("close", self._on_close)
-        await conn.open()
+        try:
+            await conn.open()
+        except BaseException:
+            self.conn = None
+            conn.off("close", self._on_close)
+            try:
+                await conn.close()          # stop whatever the failed attempt started
+            except Exception:
+                pass
+            raise
         conv = next((c for c in conn.conversations.values() if c.is_open), None)
         self.resumed = conv is not None
         if conv is None:

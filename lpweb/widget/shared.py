@@ -29,6 +29,7 @@ __all__ = ["SharedSession", "Channel", "Locks", "EVENTS"]
 EVENTS = ("connection", "conversation", "message", "accept-status", "chat-state", "participant", "system",
           "conversation-close")
 OPEN_WAIT = 30.0     # a relayed request waits this long for a new leader's connection
+RETRY_FIRST, RETRY_MAX = 1.0, 30.0   # backoff (s) of a tab taking over whose connection fails to open
 
 
 class Channel(Protocol):
@@ -114,7 +115,7 @@ class SharedSession(EventEmitter):
         """Elect this tab's role and start it (a leader opens its connection before returning)."""
         if self.locks is not None:
             if await self.locks.try_acquire():
-                await self._lead()
+                await self._lead(retry=False)
             else:
                 self._follow(None)
                 self._spawn(self._wait_for_lock())
@@ -123,9 +124,9 @@ class SharedSession(EventEmitter):
             self._spawn(self._ticker())
             while self.election.role == "candidate":
                 await asyncio.sleep(self.tick_s)
-            await self._settle()
+            await self._settle(retry=False)
         else:
-            await self._lead()
+            await self._lead(retry=False)
 
     async def wait_conversation(self, timeout: float | None = None) -> str | None:
         """Wait until a conversation is known (a follower learns it from the leader's snapshot)."""
@@ -143,21 +144,24 @@ class SharedSession(EventEmitter):
         while not self.closed:
             await asyncio.sleep(self.tick_s)
             self._post_all(self.election.tick(self.now()))
-            await self._settle()
+            if self.election.role not in ("candidate", self.role):
+                self._spawn(self._settle())        # never block the heartbeats on a connection
 
-    async def _settle(self) -> None:
+    async def _settle(self, retry: bool = True) -> None:
         """Follow the election's result (BroadcastChannel-only mode)."""
         e = self.election
         if e is None or e.role == "candidate":
             return
         if e.role == "leader" and self.role != "leader":
-            await self._lead()
+            await self._lead(retry=retry)
         elif e.role == "follower" and self.role == "leader":
             await self._step_down(e.leader_id)
         elif e.role == "follower" and self.role != "follower":
             self._follow(e.leader_id)
 
-    async def _lead(self) -> None:
+    async def _lead(self, *, retry: bool = True) -> None:
+        """Become the leader: open the connection (a tab taking over retries with backoff until it
+        connects; the first tab's failure is raised to ``mount()``), then serve the other tabs."""
         if self.role == "leader" or self.closed:
             return
         self.role = "leader"
@@ -172,11 +176,20 @@ class SharedSession(EventEmitter):
         if self.channel is not None:
             self.hub = Hub(self.tab_id, self._post, self._serve, local.snapshot)
             self._post(message("leader", self.tab_id))
-        try:
-            await local.open()
-        except Exception as exc:
-            local.emit("connection", {"state": "failed", "reason": f"{type(exc).__name__}: {exc}"})
-            raise
+        delay, attempt = RETRY_FIRST, 0
+        while True:
+            try:
+                await local.open()
+                break
+            except Exception as exc:
+                if not retry or self.closed or self.inner is not local:
+                    local.emit("connection", {"state": "failed", "reason": f"{type(exc).__name__}: {exc}"})
+                    raise
+                attempt += 1
+                log.info("taking over the connection failed (%s); retrying in %.1f s", type(exc).__name__, delay)
+                local.emit("connection", {"state": "reconnecting", "attempt": attempt, "retry_in_ms": int(delay * 1000)})
+                await asyncio.sleep(delay)
+                delay = min(RETRY_MAX, delay * 2)
         self._opened.set()
         if self.hub is not None:
             self.hub.send_snapshot(None)

@@ -201,3 +201,26 @@ async def test_a_tab_without_a_channel_is_its_own_leader(emu, agent):
     await alone.start()
     assert alone.role == "leader" and alone.online and alone.conversation_id
     await alone.close()
+
+
+async def test_a_tab_taking_over_retries_until_its_connection_opens(emu, agent, monkeypatch):
+    import lpweb.widget.shared as shared
+
+    monkeypatch.setattr(shared, "RETRY_FIRST", 0.05)
+    browser = Browser(emu)
+    a = await browser.tab("a").start()
+    b = await browser.tab("b").start()
+    c = await browser.tab("c").start()
+    states = {"b": [], "c": []}
+    b.s.on("connection", lambda e: states["b"].append(e["state"]))
+    c.s.on("connection", lambda e: states["c"].append(e["state"]))
+    emu.faults.http_error(r"baseURI", 404, times=2)     # the next two connection attempts fail at CSDS
+    await a.s.close()
+    await b.until(lambda: b.s.role == "leader" and b.s.inner.online, "tab b online as the leader")
+    assert browser.connections == ["a", "b", "b", "b"]     # two failed attempts, then the connection
+    assert states["b"].count("reconnecting") == 2 and states["b"][-1] == "online"
+    await c.until(lambda: c.s.online, "tab c told the new leader is online")
+    assert "reconnecting" in states["c"]
+    assert (await c.s.send_message("still here", client_id="c-x"))["sequence"] is not None
+    for tab in (b, c):
+        await tab.s.close()
