@@ -224,3 +224,31 @@ async def test_a_tab_taking_over_retries_until_its_connection_opens(emu, agent, 
     assert (await c.s.send_message("still here", client_id="c-x"))["sequence"] is not None
     for tab in (b, c):
         await tab.s.close()
+
+
+async def test_two_leaders_after_a_partition_keep_one_connection(emu, agent):
+    """BroadcastChannel-only election: tabs that could not hear each other both lead; once they
+    do, the higher id steps down, closes its connection and follows."""
+    browser = Browser(emu, locks=False)
+    a = await browser.tab("a").start()
+    apart = MemoryBus()
+    b_tab = browser.tab("b")
+    channel = b_tab.s.channel
+    browser.bus.channels.remove(channel)
+    apart.channels.append(channel)
+    channel.bus = apart
+    b = await b_tab.start()
+    assert (a.s.role, b.s.role) == ("leader", "leader") and browser.connections == ["a", "b"]
+    assert b.s.conversation_id == a.s.conversation_id          # same consumer (shared storage)
+    await a.until(lambda: consumer_sessions(emu) == 2, "two consumer connections")
+
+    apart.channels.remove(channel)                              # the partition heals
+    browser.bus.channels.append(channel)
+    channel.bus = browser.bus
+    await b.until(lambda: b.s.role == "follower" and b.s.conversation_id == a.s.conversation_id, "b to follow a")
+    await a.until(lambda: consumer_sessions(emu) == 1, "one consumer connection")
+    sent = await b.s.send_message("after the merge", client_id="c-m")
+    await b.until(lambda: "echo: after the merge" in b.bodies(), "the echo in the merged follower")
+    assert isinstance(sent["sequence"], int)
+    for tab in (a, b):
+        await tab.s.close()
