@@ -144,7 +144,7 @@ class SharedSession(EventEmitter):
         while not self.closed:
             await asyncio.sleep(self.tick_s)
             self._post_all(self.election.tick(self.now()))
-            if self.election.role not in ("candidate", self.role):
+            if self.role != "none" and self.election.role not in ("candidate", self.role):
                 self._spawn(self._settle())        # never block the heartbeats on a connection
 
     async def _settle(self, retry: bool = True) -> None:
@@ -246,7 +246,7 @@ class SharedSession(EventEmitter):
             return
         if self.election is not None:
             self._post_all(self.election.receive(msg, self.now()))
-            if self.election.role != "candidate" and self.election.role != self.role:
+            if self.role != "none" and self.election.role not in ("candidate", self.role):
                 self._spawn(self._settle())
         if self.hub is not None:
             self.hub.receive(msg)
