@@ -23,6 +23,7 @@ from .render import Limits, render_content, render_quick_replies
 from .render import validate as v
 from .render.actions import Click
 from .state import Conn, Divider, MsgState, ViewMessage, ViewState
+from .tabs import LeaderChanged, RelayClosed
 from .vdom import Node, h
 
 log = logging.getLogger("lpweb.widget")
@@ -101,11 +102,12 @@ class Widget:
 
         self.store = default_token_store()
         self.outbox = Outbox(self.store, f"{options.storage_prefix}.outbox.{options.account_id}")
-        self.conn: Any = None
-        self.conv: Any = None
+        self.session: Any = None                 # a ChatSession (lpweb.widget.session), shared by the tabs
+        self.conversation_id: str | None = None
+        self._boot: list[str] = []
         self.els: dict[str, Any] = {}            # message key -> li
         self.order: list[str] = []
-        self.lp_messages: dict[str, Any] = {}    # view key -> lpweb Message (for receipts, downloads)
+        self.lp_messages: dict[str, tuple[str | None, int | None]] = {}  # view key -> (dialog id, sequence)
         self.clicks: dict[str, tuple[Click, str]] = {}   # action id -> (click, message key)
         self.selected: dict[str, set[str]] = {}  # selectMode name -> selected action ids
         self.uploads: dict[str, asyncio.Task] = {}
@@ -171,62 +173,57 @@ class Widget:
     # ------------------------------------------------------------------ connect
     async def start(self, boot_queue: list[str]) -> None:
         import lpweb
-        from lpweb import UserType
 
+        self._boot = [text.strip() for text in boot_queue if isinstance(text, str) and text.strip()]
+        self._set_enabled(True)
+        if not self.opts.csds:
+            self._on_role("leader")
+            raise lpweb.UsageError("mount() needs csds= (the CSDS domain; the demo passes ?csds=<host:port>)")
+        self._set_conn(Conn.CONNECTING)
+        from .tabs_browser import open_session
+
+        self.session = open_session(self.opts, self.store)
+        for name, handler in (("role", self._on_role), ("connection", self._on_connection),
+                              ("conversation", self._on_conversation), ("message", self._on_message),
+                              ("accept-status", self._on_accept_status), ("chat-state", self._on_chat_state),
+                              ("participant", self._on_participant), ("system", lambda e: self._system(e["key"])),
+                              ("conversation-close", self._on_conv_close)):
+            self.session.on(name, handler)
+        await self.session.start()           # elects this tab's role; a leader connects
+        await self.session.wait_conversation()
+
+    def _on_role(self, role: str) -> None:
+        """Only the leader tab drains the durable outbox; a follower keeps what it sends in memory
+        until the leader confirms, and hands it over if it becomes the leader."""
+        from ..transports.base import MemoryTokenStore
+
+        self.host.dataset.tabRole = role
+        if role == "leader" and self.outbox.store is not self.store:
+            durable = Outbox(self.store, self.outbox.key)     # what the previous leader left unsent, plus ours
+            for item in self.outbox.items():
+                durable.add(item.client_id, item.text, now=item.created, conversation_id=item.conversation_id,
+                            metadata=item.metadata)
+            self.outbox = durable
+        elif role == "follower" and self.outbox.store is self.store:
+            self.outbox = Outbox(MemoryTokenStore(), self.outbox.key)
         now = _now()
-        for text in boot_queue:
-            if isinstance(text, str) and text.strip():
-                cid = self.state.new_client_id()
-                self.outbox.add(cid, text.strip(), now=now)
+        for text in self._boot:
+            self.outbox.add(self.state.new_client_id(), text, now=now)
+        self._boot = []
         for item in self.outbox.items():
             m = self.state.add_outgoing(item.text, client_id=item.client_id, now=item.created or now, queued=True)
             if item.status == "failed":
                 self.state.failed(m.client_id, item.error)
-        self._set_enabled(True)
         self._render()
-        if not self.opts.csds:
-            raise lpweb.UsageError("mount() needs csds= (the CSDS domain; the demo passes ?csds=<host:port>)")
-        self._set_conn(Conn.CONNECTING)
-        self.conn = lpweb.create_connection(app_id=self.opts.app_id, account_id=self.opts.account_id,
-                                            user_type=UserType.CONSUMER, csds_domain=self.opts.csds,
-                                            token_store=self.store, wait_for_ready=True)
-        self.conn.on("error", lambda err: log.warning("connection error: %s", err))
-        self.conn.on("reconnecting", self._on_reconnecting)
-        self.conn.on("reconnected", lambda info=None: self._set_conn(Conn.ONLINE))
-        self.conn.on("close", self._on_conn_close)
-        await self.conn.open()
-        conv = next((c for c in self.conn.conversations.values() if c.is_open), None)
-        resumed = conv is not None
-        if conv is None:
-            kwargs: dict[str, Any] = {}
-            if self.opts.skill:
-                kwargs["skill_id"] = self.opts.skill
-            if self.opts.context:
-                kwargs["context"] = self.opts.context
-            conv = await self.conn.create_conversation(**kwargs)
-        self._attach(conv, resumed)
-        self.host.dataset.resumed = "1" if resumed else "0"
-        self.host.dataset.conversationId = conv.conversation_id
-        self._set_conn(Conn.ONLINE)
-        self._drain()
 
-    def _attach(self, conv: Any, resumed: bool) -> None:
-        self.conv = conv
-        if not resumed:
+    def _on_conversation(self, e: dict) -> None:
+        first = self.conversation_id is None
+        self.conversation_id = e["conversation_id"]
+        if first and not e.get("resumed"):
             self.state.system("sys.started", _now())
-        for dialog in conv.dialogs.values():
-            for m in dialog.messages:
-                self._on_message(m, history=True)
-        conv.on("message", lambda m: self._on_message(m))
-        conv.on("accept-status", self._on_accept_status)
-        conv.on("chat-state", self._on_chat_state)
-        conv.on("participant-added", lambda e: self._on_participant(e, True))
-        conv.on("participant-removed", lambda e: self._on_participant(e, False))
-        conv.on("transfer-skill", lambda e=None: self._system("sys.transferred"))
-        conv.on("transfer-agent", lambda e=None: self._system("sys.transferred"))
-        conv.on("back-to-queue", lambda e=None: self._system("sys.back_to_queue"))
-        conv.on("close", self._on_conv_close)
-        draft = self.outbox.draft(conv.conversation_id)
+        self.host.dataset.resumed = "1" if e.get("resumed") else "0"
+        self.host.dataset.conversationId = self.conversation_id
+        draft = self.outbox.draft(self.conversation_id)
         if draft and not self.el["message-input"].value:
             self.el["message-input"].value = draft
         self._render()
@@ -252,23 +249,24 @@ class Widget:
                 b = self.state.banner(_now())
                 dom.set_text(self.el["status"], self.t(b.key, **b.params))
 
-    def _on_reconnecting(self, info: Any = None) -> None:
-        info = info if isinstance(info, dict) else {}
-        delay = info.get("delay") or 0
-        ms = int(delay * 1000) if isinstance(delay, (int, float)) and delay < 1000 else int(delay or 0)
-        self._set_conn(Conn.RECONNECTING, attempt=info.get("attempt"), retry_in_ms=ms)
-
-    def _on_conn_close(self, info: Any = None) -> None:
-        code = info.get("code") if isinstance(info, dict) else None
-        if code == 1000:
+    def _on_connection(self, e: dict) -> None:
+        state = e.get("state")
+        if state == "online":
+            self._set_conn(Conn.ONLINE)
+            self._drain()
+        elif state == "reconnecting":
+            self._set_conn(Conn.RECONNECTING, attempt=e.get("attempt"), retry_in_ms=e.get("retry_in_ms") or 0)
+        elif state == "closed":
             self._set_conn(Conn.CLOSED)
-        else:
-            self._set_conn(Conn.FAILED, reason=str((info or {}).get("reason", "")) if isinstance(info, dict) else "")
+        elif state == "failed":
+            self._set_conn(Conn.FAILED, reason=str(e.get("reason") or ""))
+        elif state == "connecting":
+            self._set_conn(Conn.CONNECTING)
 
     def _browser_online(self, online: bool) -> None:
         if not online:
             self._set_conn(Conn.OFFLINE)
-        elif self.conn is not None and str(getattr(self.conn, "state", "")) == "CONNECTED":
+        elif self.session is not None and self.session.online:
             self._set_conn(Conn.ONLINE)
             self._drain()
 
@@ -278,37 +276,33 @@ class Widget:
         self._set_enabled(False)
 
     # ------------------------------------------------------------------ incoming
-    def _name(self, participant: Any) -> str:
-        role = _role(getattr(participant, "role", ""))
-        return self.t(ROLE_NAMES.get(role, "msg.agent"))
+    def _name(self, role: Any) -> str:
+        return self.t(ROLE_NAMES.get(_role(role), "msg.agent"))
 
-    def _on_message(self, m: Any, history: bool = False) -> None:
-        dialog = m.dialog
-        role = _role(m.participant.role)
-        mine = bool(m.sent_by_current_user())
-        ctype = str(m.content_type)
-        kind = "rich" if ctype == "rich-content" else "file" if m.is_downloadable else "text"
-        if str(dialog.dialog_type) == "POST_SURVEY" and not self.survey_shown:
+    def _on_message(self, m: dict) -> None:
+        """A ``message`` event of the session (plain data, see :mod:`lpweb.widget.session`)."""
+        role, mine, history = _role(m.get("role")), bool(m.get("mine")), bool(m.get("history"))
+        if m.get("dialog_type") == "POST_SURVEY" and not self.survey_shown:
             self.survey_shown = True
-            self.state.system("sys.survey", (m.server_timestamp or _now()) - 1)
-        vm = self.state.receive(sequence=m.sequence, dialog_id=dialog.dialog_id, role=role, mine=mine, body=m.body,
-                                timestamp=m.server_timestamp or _now(), kind=kind, sender_id=m.participant.id,
-                                sender_name=None if mine else self._name(m.participant),
-                                quick_replies=m.quick_replies, history=history)
+            self.state.system("sys.survey", (m.get("timestamp") or _now()) - 1)
+        vm = self.state.receive(sequence=m.get("sequence"), dialog_id=m.get("dialog_id"), role=role, mine=mine,
+                                body=m.get("body"), timestamp=m.get("timestamp") or _now(), kind=m.get("kind") or "text",
+                                sender_id=m.get("sender_id"), sender_name=None if mine else self._name(role),
+                                quick_replies=m.get("quick_replies"), history=history)
         if vm is None:
             self._render()
             return
-        self.lp_messages[vm.key] = m
+        self.lp_messages[vm.key] = (m.get("dialog_id"), m.get("sequence"))
         if not mine:
-            self._spawn(self._receipt(m, "accept"))
-            if m.quick_replies and not history:
+            self._spawn(self._receipt(vm.key, "accept"))
+            if m.get("quick_replies") and not history:
                 self.qr_for = vm.key
             elif not history:
                 self.qr_for = None
             if not history:
                 self.announcer.add(vm.key, vm.sender_name or "")
                 self._spawn(self._announce_soon())
-            elif m.quick_replies:
+            elif m.get("quick_replies"):
                 self.qr_for = vm.key if vm is self._last_other() else self.qr_for
         if self.hooks.on_message:
             self._safe(self.hooks.on_message, vm)
@@ -317,25 +311,33 @@ class Widget:
     def _last_other(self) -> ViewMessage | None:
         return next((x for x in reversed(self.state.messages) if not x.mine and not x.is_system), None)
 
-    async def _receipt(self, m: Any, what: str) -> None:
+    async def _receipt(self, key: str, what: str) -> None:
+        dialog_id, seq = self.lp_messages.get(key, (None, None))
+        if not isinstance(seq, int):
+            return
         try:
-            await (m.accept() if what == "accept" else m.read())
+            await (self.session.accept(dialog_id, seq) if what == "accept" else self.session.read(dialog_id, seq))
         except Exception as exc:  # receipts are best effort
             log.info("%s receipt failed: %s", what, exc)
 
     def _on_accept_status(self, e: dict) -> None:
-        participant = e.get("participant")
-        if participant is not None and self.conn is not None and participant.matches(self.conn.user_id):
+        seqs = e.get("sequence_list") or []
+        if e.get("mine"):
+            # This consumer's READ, from any tab: the same messages are read in every tab.
+            if str(e.get("status")) == "READ":
+                keys = [m.key for m in self.state.messages if not m.mine and m.sequence in seqs]
+                if self.state.mark_seen(keys):
+                    self._render_badge()
+                    self._update_pill()
             return
-        changed = self.state.accept_status(str(e.get("status")), e.get("sequence_list") or [])
+        changed = self.state.accept_status(str(e.get("status")), seqs)
         for m in changed:
             self._update_meta(m)
 
     def _on_chat_state(self, e: dict) -> None:
-        p = e.get("participant")
-        if p is None or (self.conn is not None and p.matches(self.conn.user_id)):
+        if e.get("mine") or not e.get("participant_id"):
             return
-        self.state.chat_state(p.id, str(e.get("chat_state")), _now(), self._name(p))
+        self.state.chat_state(e["participant_id"], str(e.get("chat_state")), _now(), self._name(e.get("role")))
         self._render_typing()
         if str(e.get("chat_state")) == "COMPOSING":
             self._spawn(self._typing_watchdog())
@@ -347,13 +349,10 @@ class Widget:
         await asyncio.sleep(max(0.05, (expiry - _now()) / 1000 + 0.05))
         self._render_typing()
 
-    def _on_participant(self, e: dict, added: bool) -> None:
-        p = e.get("participant")
-        if p is None:
-            return
-        role = _role(p.role)
-        fn = self.state.participant_added if added else self.state.participant_removed
-        if fn(p.id, role, self._name(p), _now()) is not None:
+    def _on_participant(self, e: dict) -> None:
+        role = _role(e.get("role"))
+        fn = self.state.participant_added if e.get("added") else self.state.participant_removed
+        if fn(str(e.get("id")), role, self._name(role), _now()) is not None:
             self._render()
 
     def _system(self, key: str) -> None:
@@ -379,11 +378,11 @@ class Widget:
                 return
             text = str(out)
         inp.value = ""
-        if self.conv is not None:
-            self.outbox.set_draft(self.conv.conversation_id, "")
+        if self.conversation_id is not None:
+            self.outbox.set_draft(self.conversation_id, "")
         self.qr_for = None
         self.send_text(text)
-        if self.conv is not None and self.last_composing:
+        if self.conversation_id is not None and self.last_composing:
             self.last_composing = 0
             self._spawn(self._chat_state("ACTIVE"))
 
@@ -391,13 +390,13 @@ class Widget:
         now = _now()
         m = self.state.add_outgoing(text, now=now)
         self.outbox.add(m.client_id, text, now=now, metadata=metadata,
-                        conversation_id=self.conv.conversation_id if self.conv else None)
+                        conversation_id=self.conversation_id)
         self._render(scroll=True)
         self._drain()
         return m
 
     def _drain(self) -> None:
-        if self.conv is None or not self.state.can_send_now:
+        if self.conversation_id is None or not self.state.can_send_now:
             return
         for item in self.outbox.due(_now()):
             self.outbox.started(item.client_id)
@@ -414,7 +413,11 @@ class Widget:
 
     async def _send(self, client_id: str, text: str, metadata: Any) -> None:
         try:
-            resp = await self.conv.send_message(text, metadata=metadata)
+            resp = await self.session.send_message(text, metadata=metadata, client_id=client_id)
+        except (LeaderChanged, RelayClosed):
+            # The leader tab went away mid-request: send again through the next leader (or this tab).
+            self.outbox.interrupted(client_id)
+            self._spawn(self._drain_later(_now() + 200))
         except Exception as exc:
             if is_already_exists(exc):
                 self.outbox.succeeded(client_id)
@@ -430,8 +433,8 @@ class Widget:
                     self._spawn(self._drain_later(item.next_at if item else _now()))
         else:
             self.outbox.succeeded(client_id)
-            seq = resp.get("sequence") if isinstance(resp, dict) else None
-            self.state.acked(client_id, seq, self.conv.open_dialog.dialog_id if self.conv.open_dialog else None)
+            resp = resp if isinstance(resp, dict) else {}
+            self.state.acked(client_id, resp.get("sequence"), resp.get("dialog_id"))
         m = self.state.get(client_id)
         if m is not None:
             self._update_meta(m)
@@ -441,9 +444,9 @@ class Widget:
         if self.qr_for is not None:       # typing instead of tapping dismisses the quick replies
             self.qr_for = None
             self._render_qr()
-        if self.conv is not None:
-            self.outbox.set_draft(self.conv.conversation_id, str(self.el["message-input"].value or ""))
-        if self.conv is None or not self.state.can_send_now:
+        if self.conversation_id is not None:
+            self.outbox.set_draft(self.conversation_id, str(self.el["message-input"].value or ""))
+        if self.conversation_id is None or not self.state.can_send_now:
             return
         now = _now()
         if now - self.last_composing >= COMPOSING_EVERY_MS:
@@ -460,7 +463,7 @@ class Widget:
 
     async def _chat_state(self, state: str) -> None:
         try:
-            await self.conv.set_chat_state(state)
+            await self.session.set_chat_state(state)
         except Exception as exc:
             log.info("chat state %s failed: %s", state, exc)
 
@@ -500,21 +503,22 @@ class Widget:
                 self._update_meta(self.state.get(client_id))
 
         try:
-            while self.conv is None or not self.state.can_send_now:
+            while self.conversation_id is None or not self.state.can_send_now:
                 await asyncio.sleep(0.5)
             self.state.sending(client_id)
-            resp = await self.conv.upload_file(file, None, progress=progress)
+            resp = await self.session.upload_file(file, None, progress=progress)
         except asyncio.CancelledError:
             self.state.failed(client_id, "cancelled")
         except Exception as exc:
             self.state.failed(client_id, f"{type(exc).__name__}: {exc}")
         else:
             self.state.progress(client_id, 1.0)
-            seq = resp.get("sequence") if isinstance(resp, dict) else None
-            self.state.acked(client_id, seq, self.conv.open_dialog.dialog_id if self.conv.open_dialog else None)
+            resp = resp if isinstance(resp, dict) else {}
+            self.state.acked(client_id, resp.get("sequence"), resp.get("dialog_id"))
         finally:
             self.uploads.pop(client_id, None)
         if m is not None:
+            self._render()          # the echo may have come first (a follower tab hears it before the answer)
             self._update_meta(m)
 
     def _system_text(self, text: str) -> None:
@@ -522,15 +526,15 @@ class Widget:
         self._render(scroll=True)
 
     async def _download(self, key: str) -> None:
-        m = self.lp_messages.get(key)
-        if m is None:
+        dialog_id, seq = self.lp_messages.get(key, (None, None))
+        if not isinstance(seq, int):
             return
-        f = await m.download_file()
+        data, filename = await self.session.download_file(dialog_id, seq)
         from pyodide.ffi import to_js
 
-        blob = self.js.Blob.new(to_js([self.js.Uint8Array.new(to_js(f.data))]),
+        blob = self.js.Blob.new(to_js([self.js.Uint8Array.new(to_js(data))]),
                                 dom.to_object({"type": "application/octet-stream"}))
-        self._save_blob(blob, f.filename or "file")
+        self._save_blob(blob, filename or "file")
 
     def _save_blob(self, blob: Any, filename: str) -> None:
         url = str(self.js.URL.createObjectURL(blob))
@@ -868,9 +872,7 @@ class Widget:
             return
         seen = self.state.mark_seen(sorted(visible))
         for m in seen:
-            lp = self.lp_messages.get(m.key)
-            if lp is not None:
-                self._spawn(self._receipt(lp, "read"))
+            self._spawn(self._receipt(m.key, "read"))
         if seen:
             self._render_badge()
             self._update_pill()
@@ -912,9 +914,9 @@ class Widget:
         except Exception:
             pass
         self.proxies.destroy_all()
-        if self.conn is not None:
+        if self.session is not None:
             try:
-                await self.conn.close()
+                await self.session.close()
             except Exception:
                 pass
         dom.clear(self.root_shadow)
