@@ -21,7 +21,9 @@ changes); it holds those frames until ``release``, so that the time measured is 
 client's and not the time the emulator takes to make them (reported apart as
 ``brand_10k_emulator_s``). Measured: from ``release`` until the client has all N
 conversations: for lpweb, until ``connection.conversations`` holds N and ``'conversation'``
-was emitted N times; for raw, until its dict holds N. ``repetitions`` runs of each, raw
+was emitted N times; for raw, until its dict holds N. The client process's CPU time over the
+same span is reported too (``brand_10k_client_cpu_s``, ``brand_10k_raw_client_cpu_s``): on a
+machine shared with other work it is steadier than the wall time. ``repetitions`` runs of each, raw
 then lpweb, each against a fresh emulator; medians. Then memory, in separate runs (``tracemalloc`` slows everything down): traced
 bytes held after the ingest (after a full collection) minus before the seed, per
 conversation, for lpweb and for raw (the decoded JSON alone).
@@ -81,7 +83,7 @@ class _Memory:
             tracemalloc.stop()
 
 
-async def _raw(emu: SeedingEmulator, n: int, memory: _Memory) -> tuple[float, float]:
+async def _raw(emu: SeedingEmulator, n: int, memory: _Memory) -> tuple[float, float, float]:
     acc = emu.account_id
     async with httpx.AsyncClient() as http:
         login = (await http.post(f"{emu.url}/api/account/{acc}/login",
@@ -94,7 +96,7 @@ async def _raw(emu: SeedingEmulator, n: int, memory: _Memory) -> tuple[float, fl
         conversations: dict[str, Any] = {}
         emulator_s = await emu.seed(n)
         memory.start()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         releasing = asyncio.ensure_future(emu.release())
         while len(conversations) < n:
             frame = json.loads(await ws.recv())
@@ -102,63 +104,66 @@ async def _raw(emu: SeedingEmulator, n: int, memory: _Memory) -> tuple[float, fl
                 for change in frame["body"].get("changes", ()):
                     result = change["result"]
                     conversations[result["convId"]] = result["conversationDetails"]
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         await releasing
         memory.stop()
-        return elapsed, emulator_s
+        return elapsed, cpu, emulator_s
     finally:
         await ws.close()
 
 
-async def _lpweb(emu: SeedingEmulator, n: int, memory: _Memory) -> tuple[float, float]:
+async def _lpweb(emu: SeedingEmulator, n: int, memory: _Memory) -> tuple[float, float, float]:
     conn = lpweb.create_connection(app_id=APP_ID, account_id=emu.account_id, user_type=lpweb.UserType.BRAND,
                                    csds_domain=emu.host_port, auth_data={"username": MANAGER, "password": PASSWORD})
     await conn.open()
     try:
-        done = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
         announced = 0
 
         def on_conversation(_: Any) -> None:
             nonlocal announced
             announced += 1
             if announced == n and not done.done():
-                done.set_result(time.perf_counter())
+                done.set_result((time.perf_counter(), time.process_time()))
         conn.on("conversation", on_conversation)
         emulator_s = await emu.seed(n)
         memory.start()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         await emu.release()
-        elapsed = await asyncio.wait_for(done, 300) - t0
+        t1, cpu1 = await asyncio.wait_for(done, 300)
         if len(conn.conversations) != n:
             raise RuntimeError(f"{len(conn.conversations)} conversations in the cache, expected {n}")
         for _ in range(3):                  # let finished announce tasks be released
             await asyncio.sleep(0)
         memory.stop()
-        return elapsed, emulator_s
+        return t1 - t0, cpu1 - cpu0, emulator_s
     finally:
         await conn.close()
 
 
-async def _one(client: Any, n: int, memory: bool = False) -> tuple[float, float, int]:
+async def _one(client: Any, n: int, memory: bool = False) -> tuple[float, float, float, int]:
+    """(seconds, client CPU seconds, emulator seconds, bytes held) of one run."""
     async with SeedingEmulator(USERS) as emu:
         mem = _Memory(memory)
-        elapsed, emulator_s = await client(emu, n, mem)
-        return elapsed, emulator_s, mem.held
+        elapsed, cpu, emulator_s = await client(emu, n, mem)
+        return elapsed, cpu, emulator_s, mem.held
 
 
 async def measure(n: int = 10_000, repetitions: int = 5, memory_repetitions: int = 3) -> dict[str, Any]:
-    raw, lp, emu_s = [], [], []
+    raw, lp, raw_cpu, lp_cpu, emu_s = [], [], [], [], []
     for _ in range(repetitions):
-        for client, out in ((_raw, raw), (_lpweb, lp)):
-            elapsed, emulator_s, _ = await _one(client, n)
+        for client, out, cpu_out in ((_raw, raw, raw_cpu), (_lpweb, lp, lp_cpu)):
+            elapsed, cpu, emulator_s, _ = await _one(client, n)
             out.append(elapsed)
+            cpu_out.append(cpu)
             emu_s.append(emulator_s)
-    raw_mem = [(await _one(_raw, n, memory=True))[2] / n for _ in range(memory_repetitions)]
-    lp_mem = [(await _one(_lpweb, n, memory=True))[2] / n for _ in range(memory_repetitions)]
+    raw_mem = [(await _one(_raw, n, memory=True))[3] / n for _ in range(memory_repetitions)]
+    lp_mem = [(await _one(_lpweb, n, memory=True))[3] / n for _ in range(memory_repetitions)]
     raw_s, lp_s = statistics.median(raw), statistics.median(lp)
     return {"conversations": n, "repetitions": repetitions, "memory_repetitions": memory_repetitions,
             "raw_s": round(raw_s, 3), "lpweb_s": round(lp_s, 3), "ratio": round(lp_s / raw_s, 3),
             "raw_reps_s": [round(x, 3) for x in raw], "lpweb_reps_s": [round(x, 3) for x in lp],
+            "raw_cpu_s": round(statistics.median(raw_cpu), 3), "lpweb_cpu_s": round(statistics.median(lp_cpu), 3),
             "emulator_s": round(statistics.median(emu_s), 3),
             "raw_bytes_per_conversation": round(statistics.median(raw_mem)),
             "lpweb_bytes_per_conversation": round(statistics.median(lp_mem)), "load_avg_1m": _load_avg()}
@@ -172,13 +177,14 @@ def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
     """``(table rows, result keys)`` for ``bench/run.py``."""
     r = asyncio.run(_measure_for(quick))
     label = f"brand ingest {r['conversations']:,}"
-    rows = [{"benchmark": f"{label} raw websockets", "seconds": r["raw_s"],
+    rows = [{"benchmark": f"{label} raw websockets", "seconds": r["raw_s"], "cpu_s": r["raw_cpu_s"],
              "bytes_per_conv": r["raw_bytes_per_conversation"], "load_avg_1m": r["load_avg_1m"]},
-            {"benchmark": f"{label} lpweb", "seconds": r["lpweb_s"], "ratio": r["ratio"],
+            {"benchmark": f"{label} lpweb", "seconds": r["lpweb_s"], "cpu_s": r["lpweb_cpu_s"], "ratio": r["ratio"],
              "bytes_per_conv": r["lpweb_bytes_per_conversation"], "load_avg_1m": r["load_avg_1m"]}]
     keys = {"brand_10k_ingest_s": r["lpweb_s"], "brand_10k_bytes_per_conversation": r["lpweb_bytes_per_conversation"],
             "brand_10k_raw_ingest_s": r["raw_s"], "brand_10k_ingest_ratio": r["ratio"],
             "brand_10k_raw_bytes_per_conversation": r["raw_bytes_per_conversation"],
+            "brand_10k_client_cpu_s": r["lpweb_cpu_s"], "brand_10k_raw_client_cpu_s": r["raw_cpu_s"],
             "brand_10k_emulator_s": r["emulator_s"], "brand_10k_load_avg": r["load_avg_1m"]}
     return rows, keys
 
@@ -191,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     r = asyncio.run(_measure_for(args.quick, args.conversations))
     print(json.dumps(r, indent=2) if args.json else
-          f"{r['conversations']} conversations: raw {r['raw_s']} s, lpweb {r['lpweb_s']} s (x{r['ratio']}); "
+          f"{r['conversations']} conversations: raw {r['raw_s']} s (cpu {r['raw_cpu_s']}), lpweb {r['lpweb_s']} s "
+          f"(cpu {r['lpweb_cpu_s']}, x{r['ratio']}); "
           f"bytes/conversation raw {r['raw_bytes_per_conversation']}, lpweb {r['lpweb_bytes_per_conversation']}; "
           f"emulator {r['emulator_s']} s; load avg {r['load_avg_1m']}")
     return 0

@@ -49,7 +49,7 @@ COLUMNS = (("benchmark", "benchmark"), ("consumers", "consumers"), ("msg/s", "ra
            ("p50 ms", "p50_ms"), ("p99 ms", "p99_ms"), ("max ms", "max_ms"), ("lost", "lost"),
            ("p99 ratio", "p99_ratio"), ("cpu srv %", "server_cpu_pct"), ("cpu cli %", "client_cpu_pct"),
            ("load avg", "load_avg_1m"))
-COLUMNS += (("p50 us", "p50_us"), ("cpu us/msg", "cpu_us_per_msg"), ("s", "seconds"),
+COLUMNS += (("p50 us", "p50_us"), ("cpu us/msg", "cpu_us_per_msg"), ("s", "seconds"), ("cpu s", "cpu_s"),
             ("bytes/conv", "bytes_per_conv"), ("ratio", "ratio"))
 
 

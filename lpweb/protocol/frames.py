@@ -9,6 +9,14 @@ Every frame is one JSON object with a ``kind``:
 :func:`decode` turns text into one of the three frozen dataclasses and raises
 :class:`~lpweb.errors.MalformedFrame` for anything else; the ``encode`` functions do the
 reverse. This module is shared by the SDK and the emulator. It does no I/O.
+
+Frames are decoded with ``orjson`` when it is installed (the ``native`` extra brings it;
+Pyodide and bare installs use the standard library): it decodes a frame about 2.5x
+faster and shares dict keys between frames, which saves ~1.6 kB per cached conversation
+(``bench/brand_ingest.py``). Text orjson refuses (``NaN``, integers beyond 64 bits, lone
+surrogates, ...) is handed to :func:`json.loads`, so what is accepted, and how it fails,
+stays the standard library's. Encoding stays with :mod:`json`: orjson would serialise
+objects the standard library refuses (UUIDs, plain enums).
 """
 
 from __future__ import annotations
@@ -18,6 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..errors import MalformedFrame
+
+try:
+    import orjson as _orjson
+except ImportError:                     # Pyodide, or lpweb without the native extra
+    _orjson = None
 
 __all__ = [
     "Request", "Response", "Notification", "Frame",
@@ -76,6 +89,15 @@ def _dumps(obj: dict[str, Any]) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+def _loads(text: str) -> Any:
+    if _orjson is not None:
+        try:
+            return _orjson.loads(text)
+        except ValueError:      # orjson.JSONDecodeError: the standard library decides below
+            pass
+    return json.loads(text)
+
+
 def encode_request(
     req_id: str,
     type: str,
@@ -117,7 +139,7 @@ def decode(text: str | bytes) -> Frame:
         except UnicodeDecodeError:
             raise MalformedFrame("frame is not UTF-8") from None
     try:
-        obj = json.loads(text)
+        obj = _loads(text)
     except (ValueError, RecursionError):
         raise MalformedFrame("frame is not valid JSON", text) from None
     if not isinstance(obj, dict):
