@@ -30,7 +30,7 @@ from ..errors import MalformedFrame
 try:
     import orjson as _orjson
 except ImportError:                     # Pyodide, or lpweb without the native extra
-    _orjson = None
+    _orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "Request", "Response", "Notification", "Frame",
