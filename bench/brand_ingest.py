@@ -26,7 +26,8 @@ same span is reported too (``brand_10k_client_cpu_s``, ``brand_10k_raw_client_cp
 machine shared with other work it is steadier than the wall time. ``repetitions`` runs of each, raw
 then lpweb, each against a fresh emulator; medians. Then memory, in separate runs (``tracemalloc`` slows everything down): traced
 bytes held after the ingest (after a full collection) minus before the seed, per
-conversation, for lpweb and for raw (the decoded JSON alone).
+conversation, for lpweb and for raw (the decoded JSON alone); the figure varies by a few
+bytes between runs, so ``--quick`` takes one memory run of each instead of five.
 
 Keys: ``brand_10k_ingest_s`` (goal <= 1 s), ``brand_10k_bytes_per_conversation`` (goal <=
 3,000), ``brand_10k_raw_ingest_s``, ``brand_10k_ingest_ratio``,
@@ -149,7 +150,7 @@ async def _one(client: Any, n: int, memory: bool = False) -> tuple[float, float,
         return elapsed, cpu, emulator_s, mem.held
 
 
-async def measure(n: int = 10_000, repetitions: int = 5, memory_repetitions: int = 3) -> dict[str, Any]:
+async def measure(n: int = 10_000, repetitions: int = 5, memory_repetitions: int = 5) -> dict[str, Any]:
     raw, lp, raw_cpu, lp_cpu, emu_s = [], [], [], [], []
     for _ in range(repetitions):
         for client, out, cpu_out in ((_raw, raw, raw_cpu), (_lpweb, lp, lp_cpu)):
@@ -165,6 +166,7 @@ async def measure(n: int = 10_000, repetitions: int = 5, memory_repetitions: int
             "raw_reps_s": [round(x, 3) for x in raw], "lpweb_reps_s": [round(x, 3) for x in lp],
             "raw_cpu_s": round(statistics.median(raw_cpu), 3), "lpweb_cpu_s": round(statistics.median(lp_cpu), 3),
             "emulator_s": round(statistics.median(emu_s), 3),
+            "lpweb_bytes_reps": [round(x) for x in lp_mem],
             "raw_bytes_per_conversation": round(statistics.median(raw_mem)),
             "lpweb_bytes_per_conversation": round(statistics.median(lp_mem)), "load_avg_1m": _load_avg()}
 

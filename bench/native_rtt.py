@@ -210,9 +210,13 @@ async def measure(n: int = 500, repetitions: int = 7, messages: int = 4000,
             "cpu_ratio": round(lp_cpu / raw_cpu, 3), "load_avg_1m": _load_avg()}
 
 
+def _measure_for(quick: bool) -> Any:
+    return measure(n=200, repetitions=5, messages=2000) if quick else measure()
+
+
 def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
     """``(table rows, result keys)`` for ``bench/run.py``."""
-    r = asyncio.run(measure(n=200, repetitions=5, messages=2000) if quick else measure())
+    r = asyncio.run(_measure_for(quick))
     rows = [
         {"benchmark": "publish rtt raw websockets", "p50_us": r["raw_rtt_us"], "load_avg_1m": r["load_avg_1m"]},
         {"benchmark": "publish rtt lpweb", "p50_us": r["lpweb_rtt_us"], "ratio": r["rtt_ratio"],
@@ -236,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     args = parser.parse_args(argv)
-    r = asyncio.run(measure(n=200, repetitions=5, messages=2000) if args.quick else measure())
+    r = asyncio.run(_measure_for(args.quick))
     print(json.dumps(r, indent=2) if args.json else
           f"rtt raw {r['raw_rtt_us']} us, lpweb {r['lpweb_rtt_us']} us, ratio {r['rtt_ratio']}; pipelined x{WINDOW}: "
           f"raw {r['raw_msgs_per_s']}/s {r['raw_cpu_us_per_msg']} us cpu/msg, lpweb {r['lpweb_msgs_per_s']}/s "
