@@ -15,11 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["Participant", "Skill"]
 
 
-def _enum(cls: Any, value: object, default: object) -> object:
-    try:
-        return cls._value2member_map_[value]     # a known wire value (the common case)
-    except (KeyError, TypeError):
-        pass
+def _enum(cls: type, value: object, default: object) -> object:
     try:
         return cls(value)
     except ValueError:
@@ -40,11 +36,13 @@ class Participant:
 
     @classmethod
     def from_wire(cls, entry: dict, connection: Connection | None = None) -> "Participant":
-        # positional (id, role, state, old_id, chat_state, connection): a conversation view
-        # makes several participants, and keywords cost more (bench/brand_ingest.py)
-        return cls(str(entry.get("id", "")), _enum(ParticipantRole, entry.get("role"), ""),
-                   _enum(ParticipantState, entry.get("state", "ACTIVE"), ParticipantState.ACTIVE),
-                   entry.get("oldId"), None, connection)
+        return cls(
+            id=str(entry.get("id", "")),
+            role=_enum(ParticipantRole, entry.get("role"), ""),
+            state=_enum(ParticipantState, entry.get("state", "ACTIVE"), ParticipantState.ACTIVE),
+            old_id=entry.get("oldId"),
+            connection=connection,
+        )
 
     async def get_user_profile(self) -> Any:
         """This participant's profile (PROF-01/03). A consumer may read only its own (PROF-02):
