@@ -98,7 +98,7 @@ class EventEmitter:
 
     def has_listeners(self, event: str) -> bool:
         handlers = self._handlers
-        return bool(handlers) and (bool(handlers.get(event)) or bool(handlers.get("*")))
+        return handlers is not None and (bool(handlers.get(event)) or bool(handlers.get("*")))
 
     # -- emitting -------------------------------------------------------------------------
     def emit(self, event: str, payload: Any = _NO_ARG) -> None:
