@@ -93,13 +93,20 @@ class EmulatorProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self.url = self.account_id = ""
 
-    async def __aenter__(self) -> "EmulatorProcess":
+    #: stdin of the process (``asyncio.subprocess.PIPE`` to send it commands)
+    stdin: int | None = None
+
+    def command(self) -> list[str]:
+        """The command line (a subclass may run another entry point with the same CLI)."""
         args = [sys.executable, "-m", "lpweb.emulator", "--port", "0"]
         for name, password in self.users.items():
             args += ["--user", f"{name}:{password}"]
+        return args
+
+    async def __aenter__(self) -> "EmulatorProcess":
         env = {**os.environ, "PYTHONPATH": str(self.src)}
-        self.proc = await asyncio.create_subprocess_exec(*args, cwd=str(self.src), env=env,
-                                                         stdout=asyncio.subprocess.PIPE)
+        self.proc = await asyncio.create_subprocess_exec(*self.command(), cwd=str(self.src), env=env,
+                                                         stdin=self.stdin, stdout=asyncio.subprocess.PIPE)
         assert self.proc.stdout is not None
         line = (await asyncio.wait_for(self.proc.stdout.readline(), 30)).decode()
         m = READY.search(line)

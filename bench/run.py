@@ -5,6 +5,13 @@
 
 Benchmarks (:data:`BENCHMARKS`; each returns ``(rows, keys)``: table rows and result keys):
 
+* ``native_rtt``: :mod:`native_rtt` — lpweb's publish round trip and pipelined publishes
+  (32 in flight) against a raw ``websockets`` client in the same run: keys
+  ``native_rtt_overhead_ratio``, ``native_pipelined_msgs_per_s``,
+  ``native_client_cpu_us_per_msg`` and the raw figures (``native_rtt_raw_us``, ...).
+* ``brand_ingest``: :mod:`brand_ingest` — one brand connection receiving 10,000 open
+  conversations against a raw client: ``brand_10k_ingest_s``,
+  ``brand_10k_bytes_per_conversation`` and the raw floor (``brand_10k_raw_*``).
 * ``emulator``: :mod:`emulator_load` — 1,000 consumer websockets at one message per 2 s
   each, echoed by 10 agents, against a 10-consumer baseline measured in the same run.
   Keys ``emulator_1k_p99_ms``, ``emulator_1k_lost`` (and ``_p50_ms``, ``_max_ms``,
@@ -40,6 +47,8 @@ COLUMNS = (("benchmark", "benchmark"), ("consumers", "consumers"), ("msg/s", "ra
            ("p50 ms", "p50_ms"), ("p99 ms", "p99_ms"), ("max ms", "max_ms"), ("lost", "lost"),
            ("p99 ratio", "p99_ratio"), ("cpu srv %", "server_cpu_pct"), ("cpu cli %", "client_cpu_pct"),
            ("load avg", "load_avg_1m"))
+COLUMNS += (("p50 us", "p50_us"), ("cpu us/msg", "cpu_us_per_msg"), ("s", "seconds"), ("cpu s", "cpu_s"),
+            ("bytes/conv", "bytes_per_conv"), ("ratio", "ratio"))
 
 
 def bench_emulator(quick: bool) -> tuple[list[Row], dict[str, Any]]:
@@ -62,6 +71,13 @@ def bench_emulator(quick: bool) -> tuple[list[Row], dict[str, Any]]:
 BENCHMARKS: dict[str, Callable[[bool], tuple[list[Row], dict[str, Any]]]] = {
     "emulator": bench_emulator,
 }
+
+# The native SDK against raw websockets clients (issue #8).
+import native_rtt  # noqa: E402
+import brand_ingest  # noqa: E402
+
+BENCHMARKS["native_rtt"] = native_rtt.run
+BENCHMARKS["brand_ingest"] = brand_ingest.run
 
 
 def table(rows: list[Row]) -> str:

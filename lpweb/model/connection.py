@@ -81,6 +81,7 @@ class Connection(ConnectionEvents):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
+        self._tick_at = 0.0     # the deadline _tick_handle was scheduled for
         self._clock = clock
         self._ids = id_factory or counter_ids()
         # Reconnect (MNT-01..03): ``sleep`` drives backoff and ordering waits (tests inject
@@ -454,7 +455,9 @@ class Connection(ConnectionEvents):
                 await ws.send(text)
         except TransportClosed:
             pass  # the reader sees the close and fails the request with ConnectionLost
-        self._schedule_tick()
+        deadline, handle = protocol.deadline_of(req_id), self._tick_handle
+        if deadline is not None and (handle is None or handle.cancelled() or deadline < self._tick_at):
+            self._schedule_tick()   # else the tick already due looks again when it runs
         try:
             return await future
         finally:
@@ -478,14 +481,20 @@ class Connection(ConnectionEvents):
 
     def _schedule_tick(self) -> None:
         protocol = self._protocol
-        if self._tick_handle is not None:
-            self._tick_handle.cancel()
-            self._tick_handle = None
-        if protocol is None or (deadline := protocol.next_deadline()) is None:
+        deadline = protocol.next_deadline() if protocol is not None else None
+        handle = self._tick_handle
+        if handle is not None and not handle.cancelled():
+            if deadline is not None and self._tick_at <= deadline:
+                return      # a tick is due no later; it schedules the next one when it runs
+            handle.cancel()
+        self._tick_handle = None
+        if deadline is None:
             return
+        self._tick_at = deadline
         self._tick_handle = asyncio.get_running_loop().call_later(max(0.0, deadline - self._now()), self._on_tick)
 
     def _on_tick(self) -> None:
+        self._tick_handle = None
         if self._protocol is not None:
             self._protocol.tick(self._now())
             self._process(self._protocol)

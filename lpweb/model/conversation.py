@@ -239,10 +239,11 @@ class Conversation(ConversationEvents):
                 return
             self._last_update_ts = stamp
         self.details = details
-        before = {(p.id, str(p.role)) for p in self.participants}
-        old_skill = self.skill.skill_id
-        old_assigned, old_suggested = self._assigned_ids(), self._suggested_ids()
-        old_consumer = self.consumer.id if self.consumer else None
+        if not initial:     # the state before, to tell what changed (the first view emits nothing)
+            before = {(p.id, str(p.role)) for p in self.participants}
+            old_skill = self.skill.skill_id
+            old_assigned, old_suggested = self._assigned_ids(), self._suggested_ids()
+            old_consumer = self.consumer.id if self.consumer else None
         if isinstance(details.get("participants"), list):
             self.participants = [Participant.from_wire(p, self.connection) for p in details["participants"]]
         for wire in details.get("dialogs") or []:

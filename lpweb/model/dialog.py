@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["Dialog"]
 
 
+def _sequence_key(message: Message) -> int:
+    return message.sequence if isinstance(message.sequence, int) else -1
+
+
 class Dialog:
     def __init__(self, conversation: Conversation, dialog_id: str,
                  dialog_type: DialogType | str = DialogType.MAIN) -> None:
@@ -61,8 +65,7 @@ class Dialog:
             if seq in self._sequences:
                 return False
             self._sequences.add(seq)
-            keys = [m.sequence if isinstance(m.sequence, int) else -1 for m in self.messages]
-            self.messages.insert(bisect.bisect_right(keys, seq), message)
+            self.messages.insert(bisect.bisect_right(self.messages, seq, key=_sequence_key), message)
         else:
             self.messages.append(message)
         return True

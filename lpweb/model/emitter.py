@@ -43,12 +43,15 @@ class HandlerError(Exception):
 
 
 class EventEmitter:
+    # The containers are made on first use: a brand connection may cache 10,000
+    # conversations, each an emitter that most applications never listen to
+    # (bench/brand_ingest.py: ~1.1 kB per conversation).
     def __init__(self) -> None:
-        self._handlers: dict[str, list[Callable[..., Any]]] = {}
-        self._once: set[int] = set()
-        self._waiters: list[tuple[str, Callable[[Any], bool] | None, asyncio.Future[Any]]] = []
-        self._queues: list[tuple[frozenset[str], asyncio.Queue[Any]]] = []
-        self._async_backlog: deque[Awaitable[Any]] = deque()
+        self._handlers: dict[str, list[Callable[..., Any]]] | None = None
+        self._once: set[int] | None = None
+        self._waiters: list[tuple[str, Callable[[Any], bool] | None, asyncio.Future[Any]]] | None = None
+        self._queues: list[tuple[frozenset[str], asyncio.Queue[Any]]] | None = None
+        self._async_backlog: deque[Awaitable[Any]] | None = None
         self._runner: asyncio.Task[None] | None = None
 
     # -- registration ---------------------------------------------------------------------
@@ -56,11 +59,16 @@ class EventEmitter:
         """Register ``handler`` for ``event``; without a handler, act as a decorator."""
         if handler is None:
             def decorator(fn: F) -> F:
-                self._handlers.setdefault(event, []).append(fn)
+                self._add_handler(event, fn)
                 return fn
             return decorator
-        self._handlers.setdefault(event, []).append(handler)
+        self._add_handler(event, handler)
         return self
+
+    def _add_handler(self, event: str, handler: Callable[..., Any]) -> None:
+        if self._handlers is None:
+            self._handlers = {}
+        self._handlers.setdefault(event, []).append(handler)
 
     def once(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
         if handler is None:
@@ -68,11 +76,15 @@ class EventEmitter:
                 self.once(event, fn)
                 return fn
             return decorator
+        if self._once is None:
+            self._once = set()
         self._once.add(id(handler))
         return self.on(event, handler)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> EventEmitter:
         """Remove one handler, or every handler of ``event`` when none is given."""
+        if self._handlers is None:
+            return self
         if handler is None:
             self._handlers.pop(event, None)
         else:
@@ -82,39 +94,49 @@ class EventEmitter:
         return self
 
     def listeners(self, event: str) -> list[Callable[..., Any]]:
-        return list(self._handlers.get(event, []))
+        return list(self._handlers.get(event, [])) if self._handlers else []
 
     def has_listeners(self, event: str) -> bool:
-        return bool(self._handlers.get(event)) or bool(self._handlers.get("*"))
+        handlers = self._handlers
+        return handlers is not None and (bool(handlers.get(event)) or bool(handlers.get("*")))
 
     # -- emitting -------------------------------------------------------------------------
     def emit(self, event: str, payload: Any = _NO_ARG) -> None:
         """Deliver ``payload`` to handlers, waiters and iterators of ``event``."""
-        args = () if payload is _NO_ARG else (payload,)
         value = None if payload is _NO_ARG else payload
-        for waiter in list(self._waiters):
-            name, check, fut = waiter
-            if name != event or fut.done():
-                continue
-            try:
-                matched = check is None or check(value)
-            except Exception as exc:  # a bad check fails its waiter, not the emitter
-                fut.set_exception(exc)
-                self._waiters.remove(waiter)
-                continue
-            if matched:
-                fut.set_result(value)
-                self._waiters.remove(waiter)
-        for names, queue in self._queues:
-            if event in names:
-                queue.put_nowait((event, value))
-        for handler in list(self._handlers.get(event, [])):
-            if id(handler) in self._once:
-                self._once.discard(id(handler))
-                self.off(event, handler)
-            self._call(event, handler, args)
-        for handler in list(self._handlers.get("*", [])):
-            self._call(event, handler, (event, value))
+        if self._waiters:
+            for waiter in list(self._waiters):
+                name, check, fut = waiter
+                if name != event or fut.done():
+                    continue
+                try:
+                    matched = check is None or check(value)
+                except Exception as exc:  # a bad check fails its waiter, not the emitter
+                    fut.set_exception(exc)
+                    self._waiters.remove(waiter)
+                    continue
+                if matched:
+                    fut.set_result(value)
+                    self._waiters.remove(waiter)
+        if self._queues:
+            for names, queue in self._queues:
+                if event in names:
+                    queue.put_nowait((event, value))
+        handlers = self._handlers
+        if not handlers:
+            return
+        named = handlers.get(event)
+        if named:
+            args = () if payload is _NO_ARG else (payload,)
+            for handler in list(named):
+                if self._once and id(handler) in self._once:
+                    self._once.discard(id(handler))
+                    self.off(event, handler)
+                self._call(event, handler, args)
+        everything = handlers.get("*")
+        if everything:
+            for handler in list(everything):
+                self._call(event, handler, (event, value))
 
     def _call(self, event: str, handler: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
@@ -123,6 +145,8 @@ class EventEmitter:
             self._handler_failed(event, exc)
             return
         if inspect.isawaitable(result):
+            if self._async_backlog is None:
+                self._async_backlog = deque()
             self._async_backlog.append(self._guard(event, result))
             if self._runner is None or self._runner.done():
                 self._runner = asyncio.get_running_loop().create_task(self._run_backlog())
@@ -140,14 +164,14 @@ class EventEmitter:
             await self._async_backlog.popleft()
 
     def _handler_failed(self, event: str, exc: Exception) -> None:
-        if event == "error" or not self._handlers.get("error"):
+        if event == "error" or not (self._handlers and self._handlers.get("error")):
             log.error("unhandled exception in %r handler", event, exc_info=exc)
             return
         self.emit("error", HandlerError(event, exc))
 
     def report_error(self, error: BaseException) -> None:
         """Emit ``error`` on ``'error'``, or log it when nobody listens."""
-        if self._handlers.get("error") or any(w[0] == "error" for w in self._waiters):
+        if (self._handlers and self._handlers.get("error")) or any(w[0] == "error" for w in self._waiters or ()):
             self.emit("error", error)
         else:
             log.error("lpweb error: %s", error, exc_info=error if error.__traceback__ else None)
@@ -158,27 +182,33 @@ class EventEmitter:
         """The next payload of ``event`` that satisfies ``check``; timeout in seconds."""
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         waiter = (event, check, fut)
-        self._waiters.append(waiter)
+        if self._waiters is None:
+            self._waiters = []
+        waiters = self._waiters
+        waiters.append(waiter)
         try:
             return await asyncio.wait_for(fut, timeout)
         except asyncio.TimeoutError:
             raise RequestTimeout(f"no {event!r} event within {timeout} s") from None
         finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
+            if waiter in waiters:
+                waiters.remove(waiter)
 
     async def events(self, *names: str, maxsize: int = 1000) -> AsyncIterator[Any]:
         """Iterate over payloads of the given events (all of them if none are named as
         ``"*"``); yields ``(event, payload)`` pairs when several names are given."""
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
         entry = (frozenset(names), queue)
-        self._queues.append(entry)
+        if self._queues is None:
+            self._queues = []
+        queues = self._queues
+        queues.append(entry)
         try:
             while True:
                 event, value = await queue.get()
                 yield value if len(names) == 1 else (event, value)
         finally:
-            self._queues.remove(entry)
+            queues.remove(entry)
 
     async def drain(self) -> None:
         """Wait until the coroutine handlers queued so far have finished."""

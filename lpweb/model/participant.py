@@ -25,7 +25,7 @@ def _enum(cls: type[E], value: object, default: E | str) -> E | str:
         return value if isinstance(value, str) else default  # unknown wire values are kept
 
 
-@dataclass
+@dataclass(slots=True)
 class Participant:
     """A conversation participant. ``id`` is the PID (consumer id or agent uuid);
     ``old_id`` is the ``{account}.{userId}`` form of agents where known."""
@@ -62,7 +62,7 @@ class Participant:
         return user_id in (self.id, self.old_id)
 
 
-@dataclass
+@dataclass(slots=True)
 class Skill:
     skill_id: str
     #: The connection's off-hours lookup (brand: the account's skills list), if any.

@@ -37,12 +37,16 @@ class Correlator:
             raise ValueError(f"request id {req_id!r} is already pending")
         self._pending[req_id] = Pending(req_id, type, deadline)
 
+    def deadline(self, req_id: str) -> float | None:
+        """The deadline of a pending request (None: none, or not pending)."""
+        pending = self._pending.get(req_id)
+        return pending.deadline if pending is not None else None
+
     def resolve(self, req_id: str) -> Pending | None:
         return self._pending.pop(req_id, None)
 
     def next_deadline(self) -> float | None:
-        deadlines = [p.deadline for p in self._pending.values() if p.deadline is not None]
-        return min(deadlines) if deadlines else None
+        return min((p.deadline for p in self._pending.values() if p.deadline is not None), default=None)
 
     def expire(self, now: float) -> list[Pending]:
         expired = [p for p in self._pending.values() if p.deadline is not None and p.deadline <= now]

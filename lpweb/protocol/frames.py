@@ -9,6 +9,15 @@ Every frame is one JSON object with a ``kind``:
 :func:`decode` turns text into one of the three frozen dataclasses and raises
 :class:`~lpweb.errors.MalformedFrame` for anything else; the ``encode`` functions do the
 reverse. This module is shared by the SDK and the emulator. It does no I/O.
+
+Frames are decoded with ``orjson`` when it is installed (the ``native`` extra brings it;
+Pyodide and bare installs use the standard library): it decodes a frame about 2.5x
+faster and shares dict keys between frames, which saves ~1.6 kB per cached conversation
+(``bench/brand_ingest.py``). Text orjson refuses (``NaN``, lone surrogates, ...) or might
+read differently (19 digits in a row: orjson reads integers beyond 64 bits as floats) is
+handed to :func:`json.loads`, so what is accepted, what it decodes to and how it fails
+stay the standard library's. Encoding stays with :mod:`json`: orjson would serialise
+objects the standard library refuses (UUIDs, plain enums).
 """
 
 from __future__ import annotations
@@ -18,6 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..errors import MalformedFrame
+
+try:
+    import orjson as _orjson
+except ImportError:                     # Pyodide, or lpweb without the native extra
+    _orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "Request", "Response", "Notification", "Frame",
@@ -76,6 +90,26 @@ def _dumps(obj: dict[str, Any]) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+# every byte that is a digit -> "0", every other byte -> " " (for _long_digit_run)
+_DIGITS = bytes(0x30 if 0x30 <= c <= 0x39 else 0x20 for c in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def _long_digit_run(text: str) -> bool:
+    """Whether ``text`` has 19 digits in a row: a number orjson might read as a float
+    (it has no integers beyond 64 bits); ~2 us for a 1 kB frame."""
+    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS)
+
+
+def _loads(text: str) -> Any:
+    if _orjson is not None and not _long_digit_run(text):
+        try:
+            return _orjson.loads(text)
+        except ValueError:      # orjson.JSONDecodeError: the standard library decides below
+            pass
+    return json.loads(text)
+
+
 def encode_request(
     req_id: str,
     type: str,
@@ -117,7 +151,7 @@ def decode(text: str | bytes) -> Frame:
         except UnicodeDecodeError:
             raise MalformedFrame("frame is not UTF-8") from None
     try:
-        obj = json.loads(text)
+        obj = _loads(text)
     except (ValueError, RecursionError):
         raise MalformedFrame("frame is not valid JSON", text) from None
     if not isinstance(obj, dict):

@@ -101,6 +101,10 @@ class ProtocolConnection:
         self._outgoing.append(encode_request(req_id, type, body, headers, metadata))
         return req_id
 
+    def deadline_of(self, req_id: str) -> float | None:
+        """The deadline of a pending request, None when it has none or is not pending."""
+        return self._correlator.deadline(req_id)
+
     def data_to_send(self) -> list[str]:
         out, self._outgoing = self._outgoing, []
         return out

@@ -34,22 +34,21 @@ class NativeWebSocket:
     """A connected websocket (``websockets.asyncio.client.ClientConnection``)."""
 
     def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    async def send(self, text: str) -> None:
         from websockets.exceptions import ConnectionClosed
 
+        self._conn = conn
+        self._connection_closed = ConnectionClosed     # imported once, not per frame
+
+    async def send(self, text: str) -> None:
         try:
             await self._conn.send(text)
-        except ConnectionClosed as exc:
+        except self._connection_closed as exc:
             raise self._closed(exc) from None
 
     async def receive(self) -> str:
-        from websockets.exceptions import ConnectionClosed
-
         try:
             data = await self._conn.recv()
-        except ConnectionClosed as exc:
+        except self._connection_closed as exc:
             raise self._closed(exc) from None
         return data if isinstance(data, str) else data.decode("utf-8", errors="replace")
 

@@ -97,3 +97,19 @@ def test_metadata_one_or_list():
     assert rq.as_metadata_list(None) is None
     with pytest.raises(TypeError):
         rq.as_metadata_list("x")
+
+
+@pytest.mark.parametrize("body", [
+    '{"n":NaN,"i":-Infinity}',                      # orjson refuses these; json accepts them
+    '{"big":123456789012345678901234567890}',       # beyond 64 bits
+    '{"s":"\\ud800"}',                               # a lone surrogate
+    '{"a":1,"a":2}',                                 # a repeated key: the last one wins
+    '{"big":-9223372036854775809,"u":18446744073709551616,"x":[1234567890123456789]}',
+    '{"f":[0.1,1e-7,123.456e10,2.2250738585072014e-308,1e400,-0,-0.0,5e-324]}',
+    r'{"t":"12345678901234567890 in a string","e":"\u0000\/\u00e9"}',
+])
+def test_bodies_decode_as_the_standard_library_does(body):
+    """PROTO-01: whichever JSON decoder is installed (orjson or json), a frame decodes to
+    what ``json.loads`` gives."""
+    frame = decode(f'{{"kind":"notification","type":"t","body":{body}}}')
+    assert repr(frame.body) == repr(json.loads(body))
