@@ -50,4 +50,5 @@
     take() { const items = memory; memory = []; write(memory); return JSON.stringify(items); },
     isOpen() { return host.dataset.open === "true"; },
   });
+  if (window.performance && performance.mark) performance.mark("lpweb:launcher-ready");
 })();

@@ -1,0 +1,262 @@
+"""Browser boot benchmark: the demo widget page against a bare Pyodide page, cold and warm.
+
+    python bench/browser_boot.py [--quick] [--reps N] [--json]
+    python bench/run.py --only browser         # the same, merged into bench/results.json
+
+What is measured (each figure a median over ``reps`` repetitions: 9 by default, 5 with ``--quick``)
+    * **widget**: the demo page (``dist/site/index.html``, built by ``python build.py web``)
+      against the local emulator and the demo bot, exactly as ``python build.py demo`` serves
+      it. *Chat-ready* is the later of: ``mount()`` done (host ``data-chat-ready``, connected,
+      conversation open) and the bot's greeting shown in the widget (an agent ``<li>`` in the
+      Shadow DOM, seen by a MutationObserver the benchmark installs with an init script).
+    * **bare**: an empty page on the same server that imports the same vendored
+      ``pyodide.mjs`` and awaits ``loadPyodide()``. *Ready* is when that promise resolves.
+    * **launcher interactive**: ``performance.mark("lpweb:launcher-ready")`` set by
+      ``web/widget-boot.js`` once the plain-HTML launcher and composer have their listeners.
+    * **page bytes**: ``transferSize`` of the navigation and every resource of a cold load
+      (the widget page at chat-ready, the bare page at ready).
+
+    Times are ``performance.now()`` values in the page, i.e. milliseconds since navigation
+    start. *Cold*: a new browser profile (empty HTTP cache, no code cache). *Warm*: the same
+    profile navigating to the same URL again, HTTP cache, V8 code cache and compiled wasm
+    cache as a returning visitor has them (the server sends ``max-age``); the widget's local
+    storage is cleared before the warm load so both loads do the same work (a new
+    conversation). Every repetition launches a fresh persistent profile; the two pages
+    alternate so that drift in the machine's load hits both equally.
+
+Result keys: ``browser_ready_ratio_cold``, ``browser_ready_ratio_warm`` (widget chat-ready /
+bare ready), ``browser_launcher_interactive_ms``, ``browser_page_bytes_ratio``, and the
+figures behind them (``browser_widget_ready_ms_*``, ``browser_bare_ready_ms_*``,
+``browser_widget_page_bytes``, ``browser_bare_page_bytes``, ``browser_reps``) plus a phase
+breakdown of the widget's cold load (``browser_phases_cold``: medians, ms since navigation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from demo.agent_bot import DEMO_CONFIG, run_bot  # noqa: E402
+from e2e.support import SITE, is_outside, launch_kwargs, make_server, require_site  # noqa: E402
+from lpweb.emulator import Emulator  # noqa: E402
+
+TIMEOUT_MS = 60_000
+HOST = "document.querySelector('[data-lpweb-widget]')"
+BARE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bare Pyodide</title><link rel="icon" href="data:,"></head>
+<body><script type="module">
+import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
+await loadPyodide();
+window.__ready = performance.now();
+</script></body></html>
+"""
+# Installed before any page script: records when the bot's greeting is first in the widget's DOM.
+GREETING_PROBE = """(() => {
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    const seen = () => {
+      if (window.__greeting === undefined &&
+          root.querySelector('li[data-role="ASSIGNED_AGENT"], li[data-role="AGENT"]')) {
+        window.__greeting = performance.now();
+        observer.disconnect();
+      }
+    };
+    const observer = new MutationObserver(seen);
+    observer.observe(root, {childList: true, subtree: true});
+    return root;
+  };
+})();"""
+PAGE_STATS = """() => {
+  const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+  const by = (part) => entries.find((e) => e.name.includes(part));
+  const end = (part) => { const e = by(part); return e ? e.responseEnd : null; };
+  const start = (part) => { const e = by(part); return e ? e.startTime : null; };
+  const mark = (name) => { const m = performance.getEntriesByName(name); return m.length ? m[0].startTime : null; };
+  return {
+    bytes: entries.reduce((n, e) => n + (e.transferSize || 0), 0),
+    requests: entries.length,
+    phases: {
+      html_done: by('.html') ? by('.html').responseEnd : null,
+      launcher_interactive: mark('lpweb:launcher-ready'),
+      dom_content_loaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+      pyodide_mjs_start: start('pyodide.mjs'),
+      wasm_start: start('pyodide.asm.wasm'), wasm_end: end('pyodide.asm.wasm'),
+      stdlib_end: end('python_stdlib.zip'),
+      wheel_start: start('.whl'), wheel_end: end('.whl'),
+    },
+  };
+}"""
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 1)
+
+
+async def load(page: Any, url: str, widget: bool) -> dict[str, Any]:
+    """Navigate and wait for ready; return ready ms (since navigation) and the page's stats."""
+    await page.goto(url)
+    if widget:
+        await page.wait_for_function(f"({HOST}.dataset.chatReady === '1' && window.__greeting !== undefined)"
+                                     f" || !!{HOST}.dataset.chatError", timeout=TIMEOUT_MS)
+        error = await page.evaluate(f"{HOST}.dataset.chatError || ''")
+        if error:
+            raise RuntimeError(f"the widget failed: {error}")
+        got = await page.evaluate(f"({{mounted: +{HOST}.dataset.chatReadyMs, greeting: window.__greeting,"
+                                  f" python: +{HOST}.dataset.pythonMs}})")
+        ready = max(got["mounted"], got["greeting"])
+    else:
+        await page.wait_for_function("window.__ready !== undefined", timeout=TIMEOUT_MS)
+        got = {}
+        ready = await page.evaluate("window.__ready")
+    stats = await page.evaluate(PAGE_STATS)
+    stats["phases"].update(got)
+    stats["phases"]["ready"] = ready
+    return {"ready": ready, **stats}
+
+
+async def one_profile(pw: Any, url: str, widget: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A fresh persistent profile: a cold load, then a warm one (same URL, cache kept, storage cleared)."""
+    outside: list[str] = []
+    errors: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="lpweb-bench-profile-") as profile:
+        context = await pw.chromium.launch_persistent_context(profile, **launch_kwargs())
+        try:
+            if widget:
+                await context.add_init_script(GREETING_PROBE)
+            page = context.pages[0] if context.pages else await context.new_page()
+            page.on("request", lambda r: is_outside(r.url) and outside.append(r.url))
+            page.on("websocket", lambda ws: is_outside(ws.url) and outside.append(ws.url))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            cold = await load(page, url, widget)
+            await page.evaluate("localStorage.clear(); sessionStorage.clear()")
+            warm = await load(page, url, widget)
+        finally:
+            await context.close()
+    if outside or errors:
+        raise RuntimeError(f"outside requests {outside}, page errors {errors}")
+    return cold, warm
+
+
+async def measure(reps: int) -> dict[str, Any]:
+    require_site()
+    emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
+    await emu.start()
+    with tempfile.TemporaryDirectory(prefix="lpweb-bench-site-") as extra:
+        (Path(extra) / "bare.html").write_text(BARE_PAGE, encoding="utf-8")
+        server = make_server(SITE, 0, cache_control="max-age=3600", mounts={"/bench/": extra})
+        threading.Thread(target=server.serve_forever, name="bench-static", daemon=True).start()
+        ready = asyncio.Event()
+        bot = asyncio.create_task(run_bot(emu.csds_domain, emu.account_id, "bot", "bot-password", ready=ready))
+        try:
+            await asyncio.wait_for(ready.wait(), 30)
+            origin = f"http://127.0.0.1:{server.server_address[1]}"
+            urls = {False: f"{origin}/bench/bare.html",
+                    True: f"{origin}/index.html?csds={emu.csds_domain}&account={emu.account_id}"}
+            runs: dict[bool, list[tuple[dict, dict]]] = {False: [], True: []}
+            from playwright.async_api import async_playwright
+
+            async with async_playwright() as pw:
+                for rep in range(reps + 1):  # repetition 0 warms the OS file cache and is discarded
+                    for widget in ((False, True) if rep % 2 else (True, False)):
+                        result = await one_profile(pw, urls[widget], widget)
+                        if rep:
+                            runs[widget].append(result)
+                    if bot.done():
+                        bot.result()
+        finally:
+            bot.cancel()
+            await asyncio.gather(bot, return_exceptions=True)
+            server.shutdown()
+            server.server_close()
+            await emu.stop()
+    return summarize(runs, reps)
+
+
+def summarize(runs: dict[bool, list[tuple[dict, dict]]], reps: int) -> dict[str, Any]:
+    def med(widget: bool, which: int, key: str) -> float:
+        return median([r[which][key] for r in runs[widget]])
+
+    w_cold, w_warm = med(True, 0, "ready"), med(True, 1, "ready")
+    b_cold, b_warm = med(False, 0, "ready"), med(False, 1, "ready")
+    w_bytes, b_bytes = med(True, 0, "bytes"), med(False, 0, "bytes")
+    phases: dict[str, float] = {}
+    for name in runs[True][0][0]["phases"]:
+        values = [r[0]["phases"][name] for r in runs[True] if r[0]["phases"].get(name) is not None]
+        if values:
+            phases[name] = median(values)
+    return {
+        "browser_ready_ratio_cold": round(w_cold / b_cold, 3),
+        "browser_ready_ratio_warm": round(w_warm / b_warm, 3),
+        "browser_launcher_interactive_ms": phases.get("launcher_interactive"),
+        "browser_page_bytes_ratio": round(w_bytes / b_bytes, 4),
+        "browser_widget_ready_ms_cold": w_cold, "browser_widget_ready_ms_warm": w_warm,
+        "browser_bare_ready_ms_cold": b_cold, "browser_bare_ready_ms_warm": b_warm,
+        "browser_widget_page_bytes": int(w_bytes), "browser_bare_page_bytes": int(b_bytes),
+        "browser_widget_requests": int(med(True, 0, "requests")),
+        "browser_bare_requests": int(med(False, 0, "requests")),
+        "browser_reps": reps,
+        "browser_phases_cold": phases,
+        "browser_phases_warm": {name: median([r[1]["phases"][name] for r in runs[True]
+                                              if r[1]["phases"].get(name) is not None])
+                                for name in ("launcher_interactive", "python", "mounted", "greeting", "ready")
+                                if any(r[1]["phases"].get(name) is not None for r in runs[True])},
+    }
+
+
+def rows_and_table(keys: dict[str, Any]) -> str:
+    """The printed table: one line per goal, measured value, baseline, ratio and goal."""
+    lines = [
+        ("ready, cold (ms)", keys["browser_widget_ready_ms_cold"], keys["browser_bare_ready_ms_cold"],
+         keys["browser_ready_ratio_cold"], "<= 1.10"),
+        ("ready, warm (ms)", keys["browser_widget_ready_ms_warm"], keys["browser_bare_ready_ms_warm"],
+         keys["browser_ready_ratio_warm"], "<= 1.10"),
+        ("page bytes, cold", keys["browser_widget_page_bytes"], keys["browser_bare_page_bytes"],
+         keys["browser_page_bytes_ratio"], "<= 1.03"),
+        ("launcher interactive (ms)", keys["browser_launcher_interactive_ms"], "", "", "< 100"),
+    ]
+    cells = [("browser (widget vs bare Pyodide)", "widget", "bare", "ratio", "goal")]
+    cells += [tuple("" if c is None else str(c) for c in line) for line in lines]
+    widths = [max(len(r[i]) for r in cells) for i in range(5)]
+    out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+           for r in cells]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    phases = ", ".join(f"{k} {v:.0f}" for k, v in keys["browser_phases_cold"].items())
+    out.append(f"widget cold phases (median ms since navigation): {phases}")
+    return "\n".join(out)
+
+
+def bench(quick: bool, reps: int | None = None) -> dict[str, Any]:
+    return asyncio.run(measure(reps or (5 if quick else 9)))
+
+
+def benchmark(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """bench/run.py's entry: prints this benchmark's own table (its columns differ) and returns the keys."""
+    keys = bench(quick)
+    print(rows_and_table(keys), flush=True)
+    return [], keys
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 repetitions instead of 9")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 9, --quick 5)")
+    parser.add_argument("--json", action="store_true", help="print the result keys as JSON")
+    args = parser.parse_args()
+    keys = bench(args.quick, args.reps)
+    print(json.dumps(keys, indent=2) if args.json else rows_and_table(keys))
+
+
+if __name__ == "__main__":
+    main()
