@@ -63,6 +63,9 @@ window.__ready = performance.now();
 """
 # Installed before any page script: records when the bot's greeting is first in the widget's DOM.
 GREETING_PROBE = """(() => {
+  document.addEventListener('py:ready', () => { window.__pyReady = performance.now(); }, true);
+  window.__pyProgress = {};  // PyScript's own phases ("Loading interpreter", "Loaded Pyodide", ...)
+  addEventListener('py:progress', (e) => { window.__pyProgress['pyscript: ' + e.detail] = performance.now(); });
   const attach = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function (init) {
     const root = attach.call(this, init);
@@ -85,16 +88,21 @@ PAGE_STATS = """() => {
   const start = (part) => { const e = by(part); return e ? e.startTime : null; };
   const mark = (name) => { const m = performance.getEntriesByName(name); return m.length ? m[0].startTime : null; };
   return {
+    progress: window.__pyProgress || {},
     bytes: entries.reduce((n, e) => n + (e.transferSize || 0), 0),
     requests: entries.length,
     phases: {
       html_done: by('.html') ? by('.html').responseEnd : null,
+      boot_js_end: end('widget-boot.js'),
       launcher_interactive: mark('lpweb:launcher-ready'),
       dom_content_loaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
       pyodide_mjs_start: start('pyodide.mjs'),
       wasm_start: start('pyodide.asm.wasm'), wasm_end: end('pyodide.asm.wasm'),
       stdlib_end: end('python_stdlib.zip'),
       wheel_start: start('.whl'), wheel_end: end('.whl'),
+      pyodide_ready: mark('lpweb:pyodide-ready'), wheel_unpacked: mark('lpweb:wheel-unpacked'),
+      pyscript_ready: window.__pyReady === undefined ? null : window.__pyReady,
+      mount_called: mark('lpweb:mount'),
     },
   };
 }"""
@@ -122,6 +130,7 @@ async def load(page: Any, url: str, widget: bool) -> dict[str, Any]:
         ready = await page.evaluate("window.__ready")
     stats = await page.evaluate(PAGE_STATS)
     stats["phases"].update(got)
+    stats["phases"].update(stats.pop("progress"))
     stats["phases"]["ready"] = ready
     return {"ready": ready, **stats}
 

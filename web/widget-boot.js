@@ -2,8 +2,12 @@
 // Plain DOM (createElement/textContent), no inline script, no HTML parsing: CSP-clean.
 // Messages typed now are kept in localStorage and handed to the Python widget, which
 // sends them once connected (lpweb.widget.app.boot_queue).
+// It also starts Python: importing lpweb-runtime.mjs (the "interpreter" pyscript.json names)
+// boots Pyodide and fetches the wheel now, while PyScript's own JS is still loading.
 (() => {
   "use strict";
+  const script = document.currentScript;
+  if (script && script.src) import(new URL("./lpweb-runtime.mjs", script.src).href).catch(() => {});
   const KEY = "lpweb.widget.boot-queue";
   const host = document.querySelector("[data-lpweb-widget]");
   if (!host) return;

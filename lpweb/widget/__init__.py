@@ -40,6 +40,7 @@ async def mount(selector: str, *, account_id: str, csds: str | None, skill: str 
     """
     import js
 
+    js.performance.mark("lpweb:mount")
     from .app import Hooks, Widget, WidgetOptions, boot_queue
 
     host = js.document.querySelector(selector)
