@@ -324,13 +324,14 @@ print(json.dumps(spec.model_dump()["packages"]))
 
 
 # The browser bundle: the wheel's files minus what cannot run in a page (the emulator needs
-# aiohttp, the CLI and the pytest plugin are native tools), each module as CPython bytecode
-# compiled by the vendored Pyodide itself (its CPython 3.14, under Node), docstrings left out:
-# importing lpweb in the page then skips compiling ~0.5 MB of source, which measured 2-3x
-# faster imports in Pyodide (bench/browser_boot.py), for about the wheel's size in bytes.
-BUNDLE_SKIP = ("lpweb/emulator/", "lpweb/cli/", "lpweb/testing/", "lpweb/__main__.py")
+# aiohttp; the CLI, the pytest plugin and the native transport are native tools), the modules
+# of the widget's start-up as CPython bytecode compiled by the vendored Pyodide itself (its
+# CPython 3.14, under Node), without docstrings and column tables: the page then skips
+# compiling ~0.4 MB of source, which measured 2-3x faster imports in Pyodide, for about the
+# wheel's size in bytes (bench/browser_boot.py measures both).
+BUNDLE_SKIP = ("lpweb/emulator/", "lpweb/cli/", "lpweb/testing/", "lpweb/__main__.py", "lpweb/transports/native.py")
 BUNDLE_SCRIPT = r"""
-import ast, importlib.util, os, site, sys, zipfile
+import ast, importlib, importlib.util, os, site, sys, zipfile
 src, out, skip = sys.argv[1], sys.argv[2], tuple(sys.argv[3].split(","))
 target = site.getsitepackages()[0]  # where lpweb-runtime.mjs unpacks it: tracebacks name this path
 
@@ -345,12 +346,27 @@ def strip_docstrings(tree):
     return tree
 
 
+# The modules a page imports to show the widget and connect get bytecode; the rest (the brand
+# side, file transfer, ...) stays source, which is smaller and is compiled only if a page uses it.
+STARTUP = ["lpweb.widget.app", "lpweb.transports.browser", "lpweb.model.consumer", "lpweb.auth.consumer"]
+with zipfile.ZipFile(src) as wheel:
+    wheel.extractall("/tmp/lpweb-startup", [n for n in wheel.namelist() if n.endswith(".py")])
+sys.path.insert(0, "/tmp/lpweb-startup")
+for module in STARTUP:
+    importlib.import_module(module)
+startup = {os.path.relpath(m.__file__, "/tmp/lpweb-startup") for m in list(sys.modules.values())
+           if (getattr(m, "__file__", None) or "").startswith("/tmp/lpweb-startup/")}
+
 with zipfile.ZipFile(src) as wheel, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
     for name in sorted(wheel.namelist()):
         if name.startswith(skip):
             continue
         data = wheel.read(name)
-        if name.endswith(".py"):
+        if name.endswith(".dist-info/RECORD"):
+            continue  # it would list files the bundle leaves out; no installer manages the page's files
+        if name.endswith(".dist-info/METADATA"):
+            data = data.split(b"\n\n", 1)[0] + b"\n"  # the headers (version, ...); not the README body
+        if name in startup:
             tree = strip_docstrings(ast.parse(data, name))
             code = compile(tree, os.path.join(target, name), "exec", dont_inherit=True, optimize=0)
             # Sourceless module (lpweb/x.pyc next to no x.py), as Pyodide's own stdlib ships:

@@ -99,7 +99,7 @@ PAGE_STATS = """() => {
       pyodide_mjs_start: start('pyodide.mjs'),
       wasm_start: start('pyodide.asm.wasm'), wasm_end: end('pyodide.asm.wasm'),
       stdlib_end: end('python_stdlib.zip'),
-      wheel_start: start('.whl'), wheel_end: end('.whl'),
+      wheel_start: start('/wheels/'), wheel_end: end('/wheels/'),
       pyodide_ready: mark('lpweb:pyodide-ready'), wheel_unpacked: mark('lpweb:wheel-unpacked'),
       pyscript_ready: window.__pyReady === undefined ? null : window.__pyReady,
       mount_called: mark('lpweb:mount'),
