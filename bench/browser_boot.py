@@ -1,6 +1,6 @@
 """Browser boot benchmark: the demo widget page against a bare Pyodide page, cold and warm.
 
-    python bench/browser_boot.py [--quick] [--reps N] [--json]
+    python bench/browser_boot.py [--quick] [--reps N] [--json] [--site DIR]
     python bench/run.py --only browser         # the same, merged into bench/results.json
 
 What is measured (each figure a median over ``reps`` repetitions: 9 by default, 5 with ``--quick``)
@@ -38,8 +38,8 @@ import asyncio
 import json
 import statistics
 import sys
+import subprocess
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from demo.agent_bot import DEMO_CONFIG, run_bot  # noqa: E402
-from e2e.support import SITE, is_outside, launch_kwargs, make_server, require_site  # noqa: E402
+from e2e.support import SITE, is_outside, launch_kwargs, require_site  # noqa: E402
 from lpweb.emulator import Emulator  # noqa: E402
 
 TIMEOUT_MS = 60_000
@@ -60,6 +60,13 @@ import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 await loadPyodide();
 window.__ready = performance.now();
 </script></body></html>
+"""
+SERVE = """import sys
+sys.path.insert(0, sys.argv[1])
+from e2e.support import make_server
+server = make_server(sys.argv[2], 0, cache_control="max-age=3600", mounts={"/bench/": sys.argv[3]})
+print(server.server_address[1], flush=True)
+server.serve_forever()
 """
 # Installed before any page script: records when the bot's greeting is first in the widget's DOM.
 GREETING_PROBE = """(() => {
@@ -158,19 +165,23 @@ async def one_profile(pw: Any, url: str, widget: bool) -> tuple[dict[str, Any], 
     return cold, warm
 
 
-async def measure(reps: int) -> dict[str, Any]:
-    require_site()
+async def measure(reps: int, site: Path = SITE) -> dict[str, Any]:
+    if site == SITE:
+        require_site()
     emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
     await emu.start()
     with tempfile.TemporaryDirectory(prefix="lpweb-bench-site-") as extra:
         (Path(extra) / "bare.html").write_text(BARE_PAGE, encoding="utf-8")
-        server = make_server(SITE, 0, cache_control="max-age=3600", mounts={"/bench/": extra})
-        threading.Thread(target=server.serve_forever, name="bench-static", daemon=True).start()
+        # The static server gets a process of its own: in this one, the emulator, the bot and
+        # Playwright's driver would hold its GIL while the page's files are requested.
+        server = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT), str(site), extra],
+                                  stdout=subprocess.PIPE, text=True)
+        port = int(server.stdout.readline())
         ready = asyncio.Event()
         bot = asyncio.create_task(run_bot(emu.csds_domain, emu.account_id, "bot", "bot-password", ready=ready))
         try:
             await asyncio.wait_for(ready.wait(), 30)
-            origin = f"http://127.0.0.1:{server.server_address[1]}"
+            origin = f"http://127.0.0.1:{port}"
             urls = {False: f"{origin}/bench/bare.html",
                     True: f"{origin}/index.html?csds={emu.csds_domain}&account={emu.account_id}"}
             runs: dict[bool, list[tuple[dict, dict]]] = {False: [], True: []}
@@ -187,8 +198,8 @@ async def measure(reps: int) -> dict[str, Any]:
         finally:
             bot.cancel()
             await asyncio.gather(bot, return_exceptions=True)
-            server.shutdown()
-            server.server_close()
+            server.terminate()
+            server.wait()
             await emu.stop()
     return summarize(runs, reps)
 
@@ -246,8 +257,8 @@ def rows_and_table(keys: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def bench(quick: bool, reps: int | None = None) -> dict[str, Any]:
-    return asyncio.run(measure(reps or (5 if quick else 9)))
+def bench(quick: bool, reps: int | None = None, site: Path = SITE) -> dict[str, Any]:
+    return asyncio.run(measure(reps or (5 if quick else 9), site))
 
 
 def benchmark(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -262,8 +273,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 repetitions instead of 9")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 9, --quick 5)")
     parser.add_argument("--json", action="store_true", help="print the result keys as JSON")
+    parser.add_argument("--site", type=Path, default=SITE,
+                        help="another built site to measure (e.g. a copy of an older build), default dist/site")
     args = parser.parse_args()
-    keys = bench(args.quick, args.reps)
+    keys = bench(args.quick, args.reps, args.site.resolve())
     print(json.dumps(keys, indent=2) if args.json else rows_and_table(keys))
 
 

@@ -7,7 +7,21 @@
 (() => {
   "use strict";
   const script = document.currentScript;
-  if (script && script.src) import(new URL("./lpweb-runtime.mjs", script.src).href).catch(() => {});
+  if (script && script.src) {
+    // Ask for the whole chain at once (runtime -> pyodide.mjs -> pyodide.asm.mjs + .wasm)
+    // instead of one file after the other as each module is parsed.
+    const at = (path) => new URL(path, script.src).href;
+    for (const [rel, path] of [["modulepreload", "./vendor/pyodide/pyodide.mjs"],
+                               ["modulepreload", "./vendor/pyodide/pyodide.asm.mjs"],
+                               ["preload", "./vendor/pyodide/pyodide.asm.wasm"]]) {
+      const link = document.createElement("link");
+      link.rel = rel;
+      link.href = at(path);
+      if (rel === "preload") { link.as = "fetch"; link.crossOrigin = "anonymous"; }
+      document.head.appendChild(link);
+    }
+    import(at("./lpweb-runtime.mjs")).catch(() => {});
+  }
   const KEY = "lpweb.widget.boot-queue";
   const host = document.querySelector("[data-lpweb-widget]");
   if (!host) return;
