@@ -1,6 +1,6 @@
 """Browser boot benchmark: the demo widget page against a bare Pyodide page, cold and warm.
 
-    python bench/browser_boot.py [--quick] [--reps N] [--json] [--site DIR]
+    python bench/browser_boot.py [--quick] [--reps N] [--json] [--compare OTHER_SITE]
     python bench/run.py --only browser         # the same, merged into bench/results.json
 
 What is measured (each figure a median over ``reps`` repetitions: 9 by default, 5 with ``--quick``)
@@ -64,7 +64,8 @@ window.__ready = performance.now();
 SERVE = """import sys
 sys.path.insert(0, sys.argv[1])
 from e2e.support import make_server
-server = make_server(sys.argv[2], 0, cache_control="max-age=3600", mounts={"/bench/": sys.argv[3]})
+server = make_server(sys.argv[2], 0, cache_control="max-age=3600",
+                     mounts={"/bench/": sys.argv[3], "/compare/": sys.argv[4]})
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """
@@ -165,16 +166,16 @@ async def one_profile(pw: Any, url: str, widget: bool) -> tuple[dict[str, Any], 
     return cold, warm
 
 
-async def measure(reps: int, site: Path = SITE) -> dict[str, Any]:
-    if site == SITE:
-        require_site()
+async def measure(reps: int, compare: Path | None = None) -> dict[str, Any]:
+    """Run the pages; with ``compare`` (another built site) its widget page runs in the same rotation."""
+    require_site()
     emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
     await emu.start()
     with tempfile.TemporaryDirectory(prefix="lpweb-bench-site-") as extra:
         (Path(extra) / "bare.html").write_text(BARE_PAGE, encoding="utf-8")
         # The static server gets a process of its own: in this one, the emulator, the bot and
         # Playwright's driver would hold its GIL while the page's files are requested.
-        server = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT), str(site), extra],
+        server = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT), str(SITE), extra, str(compare or extra)],
                                   stdout=subprocess.PIPE, text=True)
         port = int(server.stdout.readline())
         ready = asyncio.Event()
@@ -182,17 +183,20 @@ async def measure(reps: int, site: Path = SITE) -> dict[str, Any]:
         try:
             await asyncio.wait_for(ready.wait(), 30)
             origin = f"http://127.0.0.1:{port}"
-            urls = {False: f"{origin}/bench/bare.html",
-                    True: f"{origin}/index.html?csds={emu.csds_domain}&account={emu.account_id}"}
-            runs: dict[bool, list[tuple[dict, dict]]] = {False: [], True: []}
+            query = f"index.html?csds={emu.csds_domain}&account={emu.account_id}"
+            urls = {"bare": f"{origin}/bench/bare.html", "widget": f"{origin}/{query}"}
+            if compare:
+                urls["compare"] = f"{origin}/compare/{query}"
+            runs: dict[str, list[tuple[dict, dict]]] = {name: [] for name in urls}
             from playwright.async_api import async_playwright
 
             async with async_playwright() as pw:
                 for rep in range(reps + 1):  # repetition 0 warms the OS file cache and is discarded
-                    for widget in ((False, True) if rep % 2 else (True, False)):
-                        result = await one_profile(pw, urls[widget], widget)
+                    names = list(urls)
+                    for name in names[rep % len(names):] + names[:rep % len(names)]:
+                        result = await one_profile(pw, urls[name], name != "bare")
                         if rep:
-                            runs[widget].append(result)
+                            runs[name].append(result)
                     if bot.done():
                         bot.result()
         finally:
@@ -201,19 +205,22 @@ async def measure(reps: int, site: Path = SITE) -> dict[str, Any]:
             server.terminate()
             server.wait()
             await emu.stop()
-    return summarize(runs, reps)
+    keys = summarize(runs, reps)
+    if compare:
+        keys["compare"] = summarize(runs, reps, "compare")
+    return keys
 
 
-def summarize(runs: dict[bool, list[tuple[dict, dict]]], reps: int) -> dict[str, Any]:
-    def med(widget: bool, which: int, key: str) -> float:
-        return median([r[which][key] for r in runs[widget]])
+def summarize(runs: dict[str, list[tuple[dict, dict]]], reps: int, page: str = "widget") -> dict[str, Any]:
+    def med(name: str, which: int, key: str) -> float:
+        return median([r[which][key] for r in runs[name]])
 
-    w_cold, w_warm = med(True, 0, "ready"), med(True, 1, "ready")
-    b_cold, b_warm = med(False, 0, "ready"), med(False, 1, "ready")
-    w_bytes, b_bytes = med(True, 0, "bytes"), med(False, 0, "bytes")
+    w_cold, w_warm = med(page, 0, "ready"), med(page, 1, "ready")
+    b_cold, b_warm = med("bare", 0, "ready"), med("bare", 1, "ready")
+    w_bytes, b_bytes = med(page, 0, "bytes"), med("bare", 0, "bytes")
     phases: dict[str, float] = {}
-    for name in runs[True][0][0]["phases"]:
-        values = [r[0]["phases"][name] for r in runs[True] if r[0]["phases"].get(name) is not None]
+    for name in runs[page][0][0]["phases"]:
+        values = [r[0]["phases"][name] for r in runs[page] if r[0]["phases"].get(name) is not None]
         if values:
             phases[name] = median(values)
     return {
@@ -224,14 +231,14 @@ def summarize(runs: dict[bool, list[tuple[dict, dict]]], reps: int) -> dict[str,
         "browser_widget_ready_ms_cold": w_cold, "browser_widget_ready_ms_warm": w_warm,
         "browser_bare_ready_ms_cold": b_cold, "browser_bare_ready_ms_warm": b_warm,
         "browser_widget_page_bytes": int(w_bytes), "browser_bare_page_bytes": int(b_bytes),
-        "browser_widget_requests": int(med(True, 0, "requests")),
-        "browser_bare_requests": int(med(False, 0, "requests")),
+        "browser_widget_requests": int(med(page, 0, "requests")),
+        "browser_bare_requests": int(med("bare", 0, "requests")),
         "browser_reps": reps,
         "browser_phases_cold": phases,
-        "browser_phases_warm": {name: median([r[1]["phases"][name] for r in runs[True]
+        "browser_phases_warm": {name: median([r[1]["phases"][name] for r in runs[page]
                                               if r[1]["phases"].get(name) is not None])
                                 for name in ("launcher_interactive", "python", "mounted", "greeting", "ready")
-                                if any(r[1]["phases"].get(name) is not None for r in runs[True])},
+                                if any(r[1]["phases"].get(name) is not None for r in runs[page])},
     }
 
 
@@ -257,8 +264,8 @@ def rows_and_table(keys: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def bench(quick: bool, reps: int | None = None, site: Path = SITE) -> dict[str, Any]:
-    return asyncio.run(measure(reps or (5 if quick else 9), site))
+def bench(quick: bool, reps: int | None = None, compare: Path | None = None) -> dict[str, Any]:
+    return asyncio.run(measure(reps or (5 if quick else 9), compare))
 
 
 def benchmark(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -273,11 +280,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 repetitions instead of 9")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 9, --quick 5)")
     parser.add_argument("--json", action="store_true", help="print the result keys as JSON")
-    parser.add_argument("--site", type=Path, default=SITE,
-                        help="another built site to measure (e.g. a copy of an older build), default dist/site")
+    parser.add_argument("--compare", type=Path, default=None, metavar="SITE",
+                        help="also measure the widget page of another built site (e.g. a copy of an older "
+                             "dist/site) in the same rotation; its figures are printed second")
     args = parser.parse_args()
-    keys = bench(args.quick, args.reps, args.site.resolve())
-    print(json.dumps(keys, indent=2) if args.json else rows_and_table(keys))
+    keys = bench(args.quick, args.reps, args.compare.resolve() if args.compare else None)
+    if args.json:
+        print(json.dumps(keys, indent=2))
+    else:
+        print(rows_and_table(keys))
+        if args.compare:
+            print(f"\n{args.compare}:")
+            print(rows_and_table(keys["compare"]))
 
 
 if __name__ == "__main__":
