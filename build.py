@@ -446,13 +446,13 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
     bundle = browser_bundle(whl)
     if bundle:
         plan[SITE / "wheels" / bundle.name] = bundle
+    runtime = SITE / "lpweb-runtime.mjs"
+    del plan[runtime]  # written below, with the served file's name filled in
 
     copied = sum(sync_file(src, dst) for dst, src in plan.items())
 
-    # PyScript's interpreter is web/lpweb-runtime.mjs: it boots Pyodide and fetches the wheel
-    # in parallel (and unpacks it), so the config needs no "files"; it is told the wheel's name.
-    runtime = SITE / "lpweb-runtime.mjs"
-    del plan[runtime]
+    # PyScript's interpreter is web/lpweb-runtime.mjs: it boots Pyodide and fetches lpweb (the
+    # browser bundle, or the wheel without Node) in parallel, so the config needs no "files".
     generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json", runtime}
     text = (web / "lpweb-runtime.mjs").read_text()
     served = bundle or whl

@@ -237,7 +237,7 @@ def summarize(runs: dict[str, list[tuple[dict, dict]]], reps: int, page: str = "
         "browser_phases_cold": phases,
         "browser_phases_warm": {name: median([r[1]["phases"][name] for r in runs[page]
                                               if r[1]["phases"].get(name) is not None])
-                                for name in ("launcher_interactive", "python", "mounted", "greeting", "ready")
+                                for name in ("launcher_interactive", "pyodide_ready", "mount_called", "python", "mounted", "greeting", "ready")
                                 if any(r[1]["phases"].get(name) is not None for r in runs[page])},
     }
 
