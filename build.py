@@ -323,6 +323,109 @@ print(json.dumps(spec.model_dump()["packages"]))
     return True
 
 
+# The browser bundle: the wheel's files minus what cannot run in a page (the emulator needs
+# aiohttp; the CLI, the pytest plugin and the native transport are native tools), the modules
+# of the widget's start-up as CPython bytecode compiled by the vendored Pyodide itself (its
+# CPython 3.14, under Node), without docstrings and column tables: the page then skips
+# compiling ~0.4 MB of source, which measured 2-3x faster imports in Pyodide, for about the
+# wheel's size in bytes (bench/browser_boot.py measures both).
+BUNDLE_SKIP = ("lpweb/emulator/", "lpweb/cli/", "lpweb/testing/", "lpweb/__main__.py", "lpweb/transports/native.py")
+BUNDLE_SCRIPT = r"""
+import ast, importlib, importlib.util, os, site, sys, zipfile
+src, out, skip = sys.argv[1], sys.argv[2], tuple(sys.argv[3].split(","))
+target = site.getsitepackages()[0]  # where lpweb-runtime.mjs unpacks it: tracebacks name this path
+
+
+def strip_docstrings(tree):
+    # Docstrings are a third of the bytecode's size and the page never reads them (help() works natively).
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.copy_location(ast.Pass(), body[0])]
+    return tree
+
+
+# The modules a page imports to show the widget and connect get bytecode; the rest (the brand
+# side, file transfer, ...) stays source, which is smaller and is compiled only if a page uses it.
+STARTUP = ["lpweb.widget.app", "lpweb.transports.browser", "lpweb.model.consumer", "lpweb.auth.consumer"]
+with zipfile.ZipFile(src) as wheel:
+    wheel.extractall("/tmp/lpweb-startup", [n for n in wheel.namelist() if n.endswith(".py")])
+sys.path.insert(0, "/tmp/lpweb-startup")
+for module in STARTUP:
+    importlib.import_module(module)
+startup = {os.path.relpath(m.__file__, "/tmp/lpweb-startup") for m in list(sys.modules.values())
+           if (getattr(m, "__file__", None) or "").startswith("/tmp/lpweb-startup/")}
+
+with zipfile.ZipFile(src) as wheel, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    for name in sorted(wheel.namelist()):
+        if name.startswith(skip):
+            continue
+        data = wheel.read(name)
+        if name.endswith(".dist-info/RECORD"):
+            continue  # it would list files the bundle leaves out; no installer manages the page's files
+        if name.endswith(".dist-info/METADATA"):
+            data = data.split(b"\n\n", 1)[0] + b"\n"  # the headers (version, ...); not the README body
+        if name in startup:
+            tree = strip_docstrings(ast.parse(data, name))
+            code = compile(tree, os.path.join(target, name), "exec", dont_inherit=True, optimize=0)
+            # Sourceless module (lpweb/x.pyc next to no x.py), as Pyodide's own stdlib ships:
+            # unchecked hash-based header, so nothing is compared with a source at import time.
+            data = importlib._bootstrap_external._code_to_hash_pyc(code, importlib.util.source_hash(data), False)
+            name += "c"
+        zf.writestr(name, data)
+"""
+BUNDLE_NODE = r"""
+import { loadPyodide } from "%(pyodide)s";
+import { readFileSync, writeFileSync } from "node:fs";
+const [wheel, out, script, skip] = process.argv.slice(1);
+// No column ranges in the line tables (PYTHONNODEBUGRANGES): a third smaller bytecode; tracebacks keep
+// file and line numbers, only the ^^^ markers under the failing expression go.
+const py = await loadPyodide({ env: { PYTHONNODEBUGRANGES: "1" }, stdout: () => {}, stderr: (line) => console.error(line) });
+py.FS.writeFile("/tmp/in.whl", readFileSync(wheel));
+py.pyimport("sys").argv = py.toPy(["bundle", "/tmp/in.whl", "/tmp/out.zip", skip]);
+try {
+  py.runPython(readFileSync(script, "utf8"));
+} catch (error) {  // print Python's traceback, not the minified JS around the throw
+  console.error(String(error.message || error));
+  process.exit(1);
+}
+writeFileSync(out, py.FS.readFile("/tmp/out.zip"));
+"""
+
+
+def browser_bundle(whl: Path) -> Path | None:
+    """dist/lpweb-<version>-browser.zip: what the page unpacks (see BUNDLE_SKIP); None without Node.
+
+    Rebuilt only when the wheel or the vendored Pyodide changes. Without ``node`` the site
+    serves the wheel itself (slower imports, same behaviour).
+    """
+    out = DIST / f"lpweb-{version()}-browser.zip"
+    key = digest(sri(whl), (VENDOR / "pyodide" / ".vendored").read_text(), BUNDLE_SCRIPT, BUNDLE_NODE,
+                 ",".join(BUNDLE_SKIP))
+    if out.exists() and stamp_ok("bundle", key):
+        return out
+    if not shutil.which("node"):
+        log("warning: node not found; the site serves the plain wheel (no precompiled bytecode)")
+        return None
+    for old in DIST.glob("lpweb-*-browser.zip"):
+        old.unlink()
+    script = STAMPS / "bundle.py"
+    STAMPS.mkdir(exist_ok=True)
+    script.write_text(BUNDLE_SCRIPT)
+    t0 = time.monotonic()
+    code = BUNDLE_NODE % {"pyodide": (VENDOR / "pyodide" / "pyodide.mjs").as_uri()}
+    res = subprocess.run(["node", "--input-type=module", "-e", code, "--", str(whl), str(out), str(script),
+                          ",".join(BUNDLE_SKIP)], cwd=ROOT, capture_output=True, text=True)
+    if res.returncode != 0 or not out.exists():
+        tail = "\n".join(line[:300] for line in (res.stdout + res.stderr).splitlines()[-25:])
+        sys.exit(f"{tail}\n[build] compiling the browser bundle in Pyodide (node) failed")
+    write_stamp("bundle", key)
+    log(f"built {out.relative_to(ROOT)} ({out.stat().st_size:,} bytes, bytecode compiled by Pyodide's "
+        f"CPython in {time.monotonic() - t0:.1f} s)")
+    return out
+
+
 def cmd_web(args: argparse.Namespace | None = None) -> None:
     whl = cmd_wheel()
     t0 = time.monotonic()
@@ -340,11 +443,21 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
         if p.is_file() and p.suffix != ".map":
             plan[SITE / "vendor" / "pyscript" / "dist" / p.relative_to(pyscript_dist)] = p
     plan[SITE / "wheels" / whl.name] = whl
+    bundle = browser_bundle(whl)
+    if bundle:
+        plan[SITE / "wheels" / bundle.name] = bundle
+    runtime = SITE / "lpweb-runtime.mjs"
+    del plan[runtime]  # written below, with the served file's name filled in
 
     copied = sum(sync_file(src, dst) for dst, src in plan.items())
 
-    generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json"}
-    config = {"interpreter": "./vendor/pyodide/pyodide.mjs", "files": {f"./wheels/{whl.name}": "./*"}}
+    # PyScript's interpreter is web/lpweb-runtime.mjs: it boots Pyodide and fetches lpweb (the
+    # browser bundle, or the wheel without Node) in parallel, so the config needs no "files".
+    generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json", runtime}
+    text = (web / "lpweb-runtime.mjs").read_text()
+    served = bundle or whl
+    copied += write_if_changed(runtime, text.replace('"./wheels/lpweb.whl"', f'"./wheels/{served.name}"', 1))
+    config = {"interpreter": "./lpweb-runtime.mjs"}
     copied += write_if_changed(SITE / "pyscript.json", json.dumps(config, indent=2) + "\n")
 
     lock_out = SITE / "vendor" / "pyodide" / "pyodide-lock.json"

@@ -19,6 +19,10 @@ Benchmarks (:data:`BENCHMARKS`; each returns ``(rows, keys)``: table rows and re
   after the run; figures taken while other work ran on the same cores are not comparable). ``--quick`` runs 200 consumers over a shorter
   window (well under a minute) and writes ``emulator_quick_*`` instead, so a quick run
   never overwrites the 1k figures with a smaller load's.
+* ``wheel``: :mod:`wheel_size` — ``wheel_bytes``, the size of ``dist/lpweb-*.whl``.
+* ``browser``: :mod:`browser_boot` — the demo widget page vs a bare Pyodide page in Chromium,
+  cold and warm: ``browser_ready_ratio_cold``/``_warm``, ``browser_launcher_interactive_ms``,
+  ``browser_page_bytes_ratio`` (prints its own table).
 
 ``results.json`` is merged: keys written by other benchmarks (or by runs of other
 benchmarks) are kept; only the keys a run produces are replaced. ``bench_last_run`` records
@@ -39,7 +43,9 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import browser_boot  # noqa: E402
 import emulator_load  # noqa: E402
+import wheel_size  # noqa: E402
 
 Row = dict[str, Any]
 RESULTS = HERE / "results.json"
@@ -70,6 +76,8 @@ def bench_emulator(quick: bool) -> tuple[list[Row], dict[str, Any]]:
 
 BENCHMARKS: dict[str, Callable[[bool], tuple[list[Row], dict[str, Any]]]] = {
     "emulator": bench_emulator,
+    "wheel": wheel_size.benchmark,
+    "browser": browser_boot.benchmark,
 }
 
 # The native SDK against raw websockets clients (issue #8).
@@ -119,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         keys.update(more_keys)
     keys["bench_last_run"] = {"at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                               "quick": args.quick, "benchmarks": args.only or list(BENCHMARKS)}
-    print(table(rows))
+    if rows:
+        print(table(rows))
     merge_results(args.output, keys)
     print(f"wrote {args.output}")
     return 1 if any(row.get("lost") for row in rows) else 0

@@ -10,12 +10,15 @@ Start with :func:`create_connection`::
     await conversation.send_message("hello")
 
 Importing lpweb needs no third-party package: the native transport (websockets, httpx)
-and the browser transport (Pyodide's ``js``) are imported when first used.
+and the browser transport (Pyodide's ``js``) are imported when first used. So is the brand
+side (:class:`BrandConnection`, rings, the token maintainer, REST publishing): a consumer
+page in the browser does not pay for compiling it at start-up.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping, overload
+import importlib
+from typing import TYPE_CHECKING, Any, Literal, Mapping, overload
 
 from . import errors
 from .builders import (create_client_properties, create_customer_info_sde, create_jwt_claims_set,
@@ -26,7 +29,6 @@ from .enums import UserType
 from .enums import __all__ as _enum_names
 from .errors import (AuthError, ConnectionLost, ConversationClosed, InvalidState, LPError, ProtocolError,
                      RequestFailed, RequestTimeout, TransportError, UsageError)
-from .model.brand import BrandConnection
 from .model.connection import Connection
 from .model.consumer import ConsumerConnection
 from .model.conversation import Conversation
@@ -36,11 +38,18 @@ from .model.participant import Participant, Skill
 from .model.subscription import ConversationSubscription
 from .options import parse_options
 from .transports import default_token_store, default_transport
-from .auth.maintainer import TokenMaintainer
-from .model.brand import MessageStatistics
-from .model.ring import AgentStateSubscription, Ring, RoutingTaskSubscription
 from .proxy import UnsupportedInBrowser, configure_proxy, remove_proxy, reset_proxy
-from .rest import publish_message
+
+if TYPE_CHECKING:
+    from .auth.maintainer import TokenMaintainer
+    from .model.brand import BrandConnection, MessageStatistics
+    from .model.ring import AgentStateSubscription, Ring, RoutingTaskSubscription
+    from .rest import publish_message
+
+# Imported on first use (module __getattr__): name -> module that defines it.
+_LAZY = {"BrandConnection": ".model.brand", "MessageStatistics": ".model.brand", "Ring": ".model.ring",
+         "RoutingTaskSubscription": ".model.ring", "AgentStateSubscription": ".model.ring",
+         "TokenMaintainer": ".auth.maintainer", "publish_message": ".rest"}
 
 __all__ = [
     "__version__", "create_connection", "Connection", "ConsumerConnection", "BrandConnection", "Conversation", "Dialog", "Message", "Participant",
@@ -72,4 +81,20 @@ def create_connection(options: Mapping[str, Any] | None = None, **kwargs: Any) -
     Raises :class:`~lpweb.errors.UsageError` for unknown, missing or conflicting options.
     """
     opts = parse_options(options, **kwargs)
-    return BrandConnection(opts) if opts.is_brand else ConsumerConnection(opts)
+    if opts.is_brand:
+        from .model.brand import BrandConnection
+
+        return BrandConnection(opts)
+    return ConsumerConnection(opts)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Mapping
-from urllib.parse import quote, urlsplit
 
 from .errors import HttpError, ProtocolError, UsageError
 from .transports.base import Transport
@@ -29,9 +28,21 @@ def is_loopback(host: str) -> bool:
     return name in _LOOPBACK_NAMES or name.startswith("127.") or name.startswith("[::1]")
 
 
+# What urllib.parse.quote(s, safe="") leaves alone. Quoting here keeps urllib.parse (and the
+# ipaddress module it imports) off the browser's start-up path: ~0.1 s of imports in Pyodide.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def quote_segment(text: str) -> str:
+    """Percent-encode ``text`` for one URL path segment (= ``urllib.parse.quote(text, safe="")``)."""
+    return "".join(c if c in _UNRESERVED else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
+
+
 def _split_domain(domain: str) -> tuple[bool | None, str]:
     """``("https://h:1")`` -> ``(True, "h:1")``; a bare host gives ``(None, host)``."""
     if "://" in domain:
+        from urllib.parse import urlsplit
+
         parts = urlsplit(domain)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"csds_domain {domain!r}: use a host[:port] or an http(s):// URL")
@@ -78,7 +89,7 @@ async def discover(transport: Transport, csds_domain: str, account_id: str) -> E
     """Ask CSDS for every service of ``account_id`` (the all-services form, §1.1)."""
     explicit, host = _split_domain(csds_domain)
     secure = explicit if explicit is not None else not is_loopback(host)
-    url = (f"{'https' if secure else 'http'}://{host}/api/account/{quote(account_id, safe='')}"
+    url = (f"{'https' if secure else 'http'}://{host}/api/account/{quote_segment(account_id)}"
            f"/service/baseURI.json?version=1.0")
     resp = await transport.http("GET", url, headers={"Accept": "application/json"})
     if resp.status != 200:

@@ -2,8 +2,26 @@
 // Plain DOM (createElement/textContent), no inline script, no HTML parsing: CSP-clean.
 // Messages typed now are kept in localStorage and handed to the Python widget, which
 // sends them once connected (lpweb.widget.app.boot_queue).
+// It also starts Python: importing lpweb-runtime.mjs (the "interpreter" pyscript.json names)
+// boots Pyodide and fetches the wheel now, while PyScript's own JS is still loading.
 (() => {
   "use strict";
+  const script = document.currentScript;
+  if (script && script.src) {
+    // Ask for the whole chain at once (runtime -> pyodide.mjs -> pyodide.asm.mjs + .wasm)
+    // instead of one file after the other as each module is parsed.
+    const at = (path) => new URL(path, script.src).href;
+    for (const [rel, path] of [["modulepreload", "./vendor/pyodide/pyodide.mjs"],
+                               ["modulepreload", "./vendor/pyodide/pyodide.asm.mjs"],
+                               ["preload", "./vendor/pyodide/pyodide.asm.wasm"]]) {
+      const link = document.createElement("link");
+      link.rel = rel;
+      link.href = at(path);
+      if (rel === "preload") { link.as = "fetch"; link.crossOrigin = "anonymous"; }
+      document.head.appendChild(link);
+    }
+    import(at("./lpweb-runtime.mjs")).catch(() => {});
+  }
   const KEY = "lpweb.widget.boot-queue";
   const host = document.querySelector("[data-lpweb-widget]");
   if (!host) return;
@@ -50,4 +68,5 @@
     take() { const items = memory; memory = []; write(memory); return JSON.stringify(items); },
     isOpen() { return host.dataset.open === "true"; },
   });
+  if (window.performance && performance.mark) performance.mark("lpweb:launcher-ready");
 })();

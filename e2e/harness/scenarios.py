@@ -130,6 +130,10 @@ async def step_up(args: dict) -> dict:
     await conn.open()
     before = {"auth_type": str(conn.auth_type), "user_id": conn.user_id}
     conv = await conn.create_conversation()
+    # As a person would, wait for the bot to join (its greeting) before writing: a message sent
+    # before the bot has joined is not one it answers, which made this scenario racy.
+    if not any(isinstance(m.body, str) and m.body.startswith(GREETING_START) for m in conv.messages):
+        await conv.wait_for("message", check=lambda m: from_agent(m), timeout=T)
     await reply_to(conv, "before login", check=lambda m: m.body == "You said: before login")
     stepped = asyncio.ensure_future(conv.wait_for("consumer-step-up", timeout=T))
     await conn.step_up(args["jwt"])

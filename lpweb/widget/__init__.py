@@ -1,6 +1,7 @@
 """The lpweb consumer chat widget (widget.md), mounted by a page with a few lines::
 
-    <div id="chat" data-lpweb-widget>…plain-HTML launcher (web/widget-boot.js)…</div>
+    <div id="chat" data-lpweb-widget>…plain-HTML launcher…</div>
+    <script src="./widget-boot.js"></script>
     <script type="py" config="./pyscript.json">
     import lpweb.widget
     await lpweb.widget.mount("#chat", account_id="1234567", csds="lp-csds.example")
@@ -40,6 +41,7 @@ async def mount(selector: str, *, account_id: str, csds: str | None, skill: str 
     """
     import js
 
+    js.performance.mark("lpweb:mount")
     from .app import Hooks, Widget, WidgetOptions, boot_queue
 
     host = js.document.querySelector(selector)

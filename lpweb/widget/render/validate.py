@@ -11,10 +11,23 @@ import math
 import re
 import unicodedata
 from typing import Any, Iterable
-from urllib.parse import urlsplit, quote
 
 __all__ = ["color", "size", "number_in", "clean_text", "image_url", "link_url", "maps_url",
            "aria_attrs", "metadata", "BIDI_CONTROLS"]
+
+
+# urllib.parse (and the ipaddress module it imports) is imported on first use: it is not
+# needed to show the widget, and costs ~0.1 s of the page's start-up in Pyodide.
+def _urlsplit(url: str) -> Any:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url)
+
+
+def _quote(text: str, safe: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe=safe)
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 NAMED_COLORS = frozenset({
@@ -89,7 +102,7 @@ def _split(value: Any) -> tuple[str, str, str] | None:
     if not raw or any(ord(c) < 0x21 or c in "\\\x7f" for c in raw):
         return None
     try:
-        parts = urlsplit(raw)
+        parts = _urlsplit(raw)
     except ValueError:
         return None
     scheme = parts.scheme.lower()
@@ -116,7 +129,7 @@ def image_url(value: Any, allowed_hosts: Iterable[str] = ()) -> str | None:
     hosts = tuple(h.lower() for h in allowed_hosts)
     if hosts and not any(host == h or host.endswith("." + h) for h in hosts):
         return None
-    parts = urlsplit(raw)
+    parts = _urlsplit(raw)
     if parts.username or parts.password:
         return None
     return raw
@@ -134,7 +147,7 @@ def link_url(value: Any, schemes: Iterable[str] = ("https", "http", "mailto"), a
     if scheme in ("http", "https"):
         if not raw.lower().startswith(scheme + "://") or not host or not re.match(r"^[a-z0-9.\-\[\]:]+$", host):
             return None
-        parts = urlsplit(raw)
+        parts = _urlsplit(raw)
         if parts.username or parts.password:
             return None
     elif scheme == "mailto":
@@ -149,7 +162,7 @@ def link_url(value: Any, schemes: Iterable[str] = ("https", "http", "mailto"), a
 
 def link_host(url: str) -> str:
     """The destination domain shown next to a link; '' for mailto/tel."""
-    parts = urlsplit(url)
+    parts = _urlsplit(url)
     return (parts.hostname or "") if parts.scheme in ("http", "https") else ""
 
 
@@ -157,7 +170,7 @@ def maps_url(la: Any, lo: Any) -> str | None:
     lat, lon = number_in(la, -90, 90), number_in(lo, -180, 180)
     if lat is None or lon is None:
         return None
-    return "https://www.google.com/maps/search/?api=1&query=" + quote(f"{lat},{lon}", safe=",.-")
+    return "https://www.google.com/maps/search/?api=1&query=" + _quote(f"{lat},{lon}", safe=",.-")
 
 
 #: accessibility.web keys that may be copied (F5): role, tabindex and these aria-* names.
