@@ -22,16 +22,18 @@ objects the standard library refuses (UUIDs, plain enums).
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ..errors import MalformedFrame
 
+_orjson: Any
 try:
-    import orjson as _orjson
+    _orjson = importlib.import_module("orjson")  # faster decoding, from the native extra
 except ImportError:                     # Pyodide, or lpweb without the native extra
-    _orjson = None  # type: ignore[assignment]
+    _orjson = None
 
 __all__ = [
     "Request", "Response", "Notification", "Frame",
