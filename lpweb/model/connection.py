@@ -91,6 +91,9 @@ class Connection(EventEmitter):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._back: asyncio.Future[None] | None = None
         self._gap_tasks: dict[str, asyncio.Task[None]] = {}
+        # ORD-02..04: messaging notifications for a dialog whose conversation is not known
+        # yet, by dialog id in arrival order; released as soon as the conversation arrives.
+        self._orphans: dict[str, list[MessagingEvents]] = {}
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
     # -- public properties -----------------------------------------------------------------
@@ -534,7 +537,7 @@ class Connection(EventEmitter):
             else:
                 self._unclaimed_dumps.add(note.subscription_id)
         elif isinstance(note, MessagingEvents):
-            self._deliver_messages(note, retry=True)
+            self._deliver_messages(note)
         else:
             self._on_other_notification(note)
 
@@ -552,6 +555,8 @@ class Connection(EventEmitter):
         conv._apply(change.details, initial=not conv.synced)
         conv.synced = True
         self._follow(conv)
+        if self._orphans:
+            self._release_orphans()
 
     def _forget(self, conv: Conversation) -> None:
         if not conv.is_open and self._conversations.get(conv.conversation_id) is conv:
@@ -563,17 +568,68 @@ class Connection(EventEmitter):
             return conv
         return next((c for c in self._conversations.values() if dialog_id in c.dialogs), None)
 
-    def _deliver_messages(self, note: MessagingEvents, retry: bool) -> None:
+    def _conversation_for(self, note: MessagingEvents) -> Conversation | None:
         conv = self._conversation_of_dialog(note.dialog_id)
         if conv is None:
-            conv_id = next((c.get("conversationId") for c in note.changes if c.get("conversationId")), None)
-            conv = self._conversations.get(conv_id) if isinstance(conv_id, str) else None
-        if conv is None:
-            if retry:  # ORD-02: the conversation notification may still be on its way
-                asyncio.get_running_loop().call_later(ORDERING_DELAY, self._deliver_messages, note, False)
-            else:
-                self.report_error(ConversationNotInCache(note.dialog_id, note.raw))
+            conv_id = _conversation_id_of(note)
+            conv = self._conversations.get(conv_id) if conv_id else None
+        return conv
+
+    def _deliver_messages(self, note: MessagingEvents) -> None:
+        conv = self._conversation_for(note)
+        if conv is None or note.dialog_id in self._orphans:
+            # ORD-02: the conversation notification may still be on its way: hold (in order)
+            held = self._orphans.setdefault(note.dialog_id, [])
+            held.append(note)
+            if len(held) == 1:
+                self._spawn(self._adopt_orphans(note.dialog_id))
             return
+        self._deliver_to(conv, note)
+
+    def _release_orphans(self) -> None:
+        """A conversation arrived: deliver what was held for its dialogs, in arrival order."""
+        for dialog_id in list(self._orphans):
+            conv = self._conversation_for(self._orphans[dialog_id][0])
+            if conv is not None:
+                for note in self._orphans.pop(dialog_id):
+                    self._deliver_to(conv, note)
+
+    async def _adopt_orphans(self, dialog_id: str) -> None:
+        """ORD-02..04: wait 1 s for the conversation; then fetch it (ORD-03); then deliver
+        what was held, or report each held notification as ``ConversationNotInCache``
+        carrying the raw event (ORD-04)."""
+        await self._sleep(ORDERING_DELAY)
+        if dialog_id not in self._orphans:
+            return                  # the conversation arrived meanwhile
+        conv_id = _conversation_id_of(self._orphans[dialog_id][0]) or dialog_id
+        try:
+            await self._fetch_conversation(conv_id)
+        except LPError:
+            pass                    # reported below as not in cache
+        notes = self._orphans.pop(dialog_id, [])
+        conv = self._conversation_for(notes[0]) if notes else None
+        for note in notes:
+            if conv is not None:
+                self._deliver_to(conv, note)
+            else:
+                self.report_error(ConversationNotInCache(conv_id, note.raw))
+
+    async def _fetch_conversation(self, conversation_id: str) -> None:
+        """ORD-03: one look-up of a conversation by id: a subscription to it alone, its
+        initial dump (which updates the cache), then unsubscribe."""
+        sub = await self.create_conversation_subscription(
+            {"conversationId": conversation_id, "stage": ["OPEN", "CLOSE"]})
+        try:
+            await asyncio.wait_for(asyncio.shield(sub.ready), self.options.response_timeout / 1000)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            try:
+                await sub.unsubscribe()
+            except LPError:
+                self._subscriptions.pop(sub.subscription_id or "", None)
+
+    def _deliver_to(self, conv: Conversation, note: MessagingEvents) -> None:
         conv._receive(note.dialog_id, note.changes)
         caught_up = self._catchup_waiters.get(note.dialog_id)
         if caught_up is not None and not caught_up[0].done() and (
@@ -637,6 +693,13 @@ class Connection(EventEmitter):
                     return
             except LPError as exc:
                 self.report_error(exc)
+
+
+def _conversation_id_of(note: MessagingEvents) -> str | None:
+    """The conversation id a messaging notification names, if any (brand changes carry one)."""
+    conv_id = next((c.get("conversationId") for c in note.changes if isinstance(c, dict)
+                    and c.get("conversationId")), None)
+    return conv_id if isinstance(conv_id, str) else None
 
 
 def _code(failure: Any) -> int | None:

@@ -17,11 +17,13 @@ id replacing the old one (a takeover after step-up) -> 'consumer-step-up'.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ..enums import (ConversationState, CsatStatus, DialogType, ParticipantChatState, ParticipantRole,
                      ParticipantState)
-from ..errors import ConversationClosed, InvalidState, UsageError
+from ..errors import ConversationClosed, InvalidState, StaleParticipantWarning, UnknownParticipant, UsageError
 from ..protocol import requests as rq
 from .dialog import Dialog
 from .emitter import EventEmitter
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["Conversation"]
 
 _CONTENT_EVENTS = {"ContentEvent", "RichContentEvent"}
+PARTICIPANT_WAIT = 1.0      # seconds a chat state from an unknown participant waits (ORD-06)
+log = logging.getLogger("lpweb")
 
 
 class Conversation(EventEmitter):
@@ -52,6 +56,9 @@ class Conversation(EventEmitter):
         self.announced = False  # True once 'conversation' was emitted for it
         self._close_emitted = False
         self._last_update_ts = 0  # metaDataLastUpdateTs of the newest view applied
+        self._removed_ids: set[str] = set()     # ids of participants removed so far (ORD-05)
+        # ORD-06: the newest chat state of each originator not listed yet, with its dialog
+        self._held_chat_states: dict[str, tuple[Dialog, dict[str, Any]]] = {}
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -244,7 +251,9 @@ class Conversation(EventEmitter):
         old_assigned, old_suggested = self._assigned_ids(), self._suggested_ids()
         old_consumer = self.consumer.id if self.consumer else None
         if isinstance(details.get("participants"), list):
+            previous = self.participants
             self.participants = [Participant.from_wire(p, self.connection) for p in details["participants"]]
+            self._note_removed(previous)
         for wire in details.get("dialogs") or []:
             if isinstance(wire, dict) and isinstance(wire.get("dialogId"), str):
                 dialog = self.dialogs.get(wire["dialogId"])
@@ -263,6 +272,8 @@ class Conversation(EventEmitter):
             self.skill = Skill(str(details["skillId"]), self.connection._skill_off_hours)
         if isinstance(details.get("context"), dict):
             self.context = details["context"]
+        if self._held_chat_states:
+            self._release_chat_states()
         if initial:
             self._close_emitted = not self.is_open
             return
@@ -338,17 +349,70 @@ class Conversation(EventEmitter):
                 if dialog._add(message):
                     self.emit("message", message)
             elif etype == "ChatStateEvent":
+                listed = self._listed(change, dialog)
+                if listed is None:
+                    self._unlisted_chat_state(dialog, change)
+                    continue
+                participant = listed
+                if self._held_chat_states:
+                    self._held_chat_states.pop(str(change.get("originatorId", "")), None)  # now stale
                 participant.chat_state = event.get("chatState")
                 self.emit("chat-state", {"participant": participant, "chat_state": participant.chat_state})
             elif etype == "AcceptStatusEvent":
                 self.emit("accept-status", {"participant": participant, "status": event.get("status"),
                                             "sequence_list": event.get("sequenceList") or []})
 
-    def _originator(self, change: dict[str, Any]) -> Participant:
-        origin = str(change.get("originatorId", ""))
-        for p in self.participants:
-            if p.matches(origin) or (change.get("originatorOldId") and p.matches(change["originatorOldId"])):
+    def _listed(self, change: dict[str, Any], dialog: Dialog | None = None) -> Participant | None:
+        """The participant (of the conversation, else of ``dialog``) who sent ``change``."""
+        origin, old = str(change.get("originatorId", "")), change.get("originatorOldId")
+        for p in (*self.participants, *(dialog.participants if dialog is not None else ())):
+            if p.matches(origin) or (old and p.matches(old)):
                 return p
+        return None
+
+    def _note_removed(self, previous: list[Participant]) -> None:
+        now = {i for p in self.participants for i in (p.id, p.old_id) if i}
+        for p in previous:
+            self._removed_ids.update(i for i in (p.id, p.old_id) if i and i not in now)
+        self._removed_ids -= now
+
+    def _unlisted_chat_state(self, dialog: Dialog, change: dict[str, Any]) -> None:
+        """A chat state from someone not listed: ignored with a warning if they were removed
+        (ORD-05); else held for a conversation update (ORD-06)."""
+        origin = str(change.get("originatorId", ""))
+        if {origin, change.get("originatorOldId")} & self._removed_ids:
+            text = (f"chat state from participant {origin}, who was removed from conversation "
+                    f"{self.conversation_id}, is ignored (ORD-05)")
+            log.warning(text)
+            warnings.warn(text, StaleParticipantWarning, stacklevel=2)
+            return
+        first = origin not in self._held_chat_states
+        self._held_chat_states[origin] = (dialog, change)      # only the newest one matters
+        if first:
+            self.connection._spawn(self._await_participant(origin))
+
+    async def _await_participant(self, origin: str) -> None:
+        await self.connection._sleep(PARTICIPANT_WAIT)
+        held = self._held_chat_states.pop(origin, None)
+        if held is None:
+            return                  # delivered when the participant appeared, or superseded
+        dialog, change = held
+        if self._listed(change, dialog) is not None:
+            self._deliver(dialog, [change])
+        else:
+            self.connection.report_error(UnknownParticipant(self.conversation_id, origin, change))
+
+    def _release_chat_states(self) -> None:
+        for origin, (dialog, change) in list(self._held_chat_states.items()):
+            if self._listed(change, dialog) is not None:
+                del self._held_chat_states[origin]
+                self._deliver(dialog, [change])
+
+    def _originator(self, change: dict[str, Any]) -> Participant:
+        listed = self._listed(change)
+        if listed is not None:
+            return listed
+        origin = str(change.get("originatorId", ""))
         meta = change.get("originatorMetadata")
         role = meta.get("role", "") if isinstance(meta, dict) else ""
         return Participant(origin, role, old_id=change.get("originatorOldId"), connection=self.connection)
