@@ -94,6 +94,8 @@ class Connection(EventEmitter):
         # ORD-02..04: messaging notifications for a dialog whose conversation is not known
         # yet, by dialog id in arrival order; released as soon as the conversation arrives.
         self._orphans: dict[str, list[MessagingEvents]] = {}
+        # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
+        self._resync_seen: set[str] | None = None
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
     # -- public properties -----------------------------------------------------------------
@@ -277,6 +279,7 @@ class Connection(EventEmitter):
         try:
             for sub in previous:
                 sub.state = SubscriptionState.RESUBSCRIBING
+                sub.ready = asyncio.get_running_loop().create_future()   # the new initial dump
                 await sub._subscribe()
                 done += 1
                 self._subscriptions[sub.subscription_id or ""] = sub
@@ -351,7 +354,9 @@ class Connection(EventEmitter):
                 if action is Action.REAUTH:
                     await self._reauthenticate(failure)
                 await self._connect_socket()
+                self._resync_seen = set()
                 await self._restore_subscriptions()
+                await self._drop_outdated()
                 await self._resume_dialogs()
                 for conv in list(self._conversations.values()):
                     for dialog in list(conv.dialogs.values()):
@@ -384,6 +389,33 @@ class Connection(EventEmitter):
         self.report_error(error)
         code = _code(error)
         self.emit("close", {"code": code, "reason": str(error)})
+
+    async def _drop_outdated(self) -> None:
+        """MNT-05: once the re-created subscriptions delivered their initial dumps, an open
+        cached conversation that none of them reported is outdated (closed, or out of every
+        query, while the connection was down). With
+        ``unsubscribe_from_outdated_conversations_on_reconnect`` (default) it leaves
+        :attr:`conversations` and is not caught up; with ``False`` it is kept and caught up."""
+        subs = [s for s in self._subscriptions.values() if s.state == SubscriptionState.SUBSCRIBED]
+        try:
+            if not subs or not self.options.unsubscribe_from_outdated_conversations_on_reconnect:
+                return
+            try:
+                await asyncio.wait_for(asyncio.gather(*(asyncio.shield(s.ready) for s in subs)),
+                                       self.options.response_timeout / 1000)
+            except asyncio.TimeoutError:
+                return              # a dump is missing: nothing can be called outdated
+            seen = self._resync_seen or set()
+            for conv in list(self._conversations.values()):
+                if conv.is_open and conv.conversation_id not in seen:
+                    self._drop_conversation(conv)
+        finally:
+            self._resync_seen = None
+
+    def _drop_conversation(self, conv: Conversation) -> None:
+        """Forget an outdated conversation (MNT-05)."""
+        if self._conversations.get(conv.conversation_id) is conv:
+            del self._conversations[conv.conversation_id]
 
     async def _reauthenticate(self, failure: Any) -> None:
         """REAUTH (4401 / 4407 / 1011 / HTTP 401): regenerate the side's credentials; raise
@@ -527,6 +559,8 @@ class Connection(EventEmitter):
     def _dispatch(self, note: ProtocolNotification) -> None:
         self.emit("notification", note.raw)
         if isinstance(note, ConversationChanges):
+            if self._resync_seen is not None:
+                self._resync_seen.update(c.conversation_id for c in note.changes)
             sub = self._subscriptions.get(note.subscription_id)
             if sub is not None:
                 sub.emit("notification", note.raw)
