@@ -17,9 +17,10 @@ id replacing the old one (a takeover after step-up) -> 'consumer-step-up'.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..enums import (ConversationState, CsatStatus, DialogType, ParticipantChatState, ParticipantRole,
                      ParticipantState)
@@ -59,6 +60,8 @@ class Conversation(EventEmitter):
         self._removed_ids: set[str] = set()     # ids of participants removed so far (ORD-05)
         # ORD-06: the newest chat state of each originator not listed yet, with its dialog
         self._held_chat_states: dict[str, tuple[Dialog, dict[str, Any]]] = {}
+        # read-your-writes: (shows the change?, future) of join / leave / transfer calls
+        self._change_waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -171,23 +174,61 @@ class Conversation(EventEmitter):
             raise
 
     async def join(self, role: ParticipantRole | str = ParticipantRole.AGENT) -> None:
-        """Add the current brand user in ``role`` (CONV-01)."""
+        """Add the current brand user in ``role`` (CONV-01). Returns once the conversation
+        lists the user in that role (read-your-writes), so a listener added right after
+        ``await join()`` misses nothing."""
         conn = self._brand("join")
-        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
-            "conversationId": self.conversation_id,
-            "conversationField": [rq.join_field(str(role), conn.agent_old_id)]})
+        await self._update_and_see([rq.join_field(str(role), conn.agent_old_id)],
+                                   lambda: self._me(str(role)) is not None)
 
     async def leave(self) -> None:
-        """Remove the current brand user (CONV-02); raises :class:`~lpweb.errors.InvalidState`
-        when the user is not a participant."""
+        """Remove the current brand user (CONV-02); returns once the conversation no longer
+        lists them in that role. Raises :class:`~lpweb.errors.InvalidState` when the user is
+        not a participant."""
         conn = self._brand("leave")
-        me = next((p for p in self.participants if p.matches(conn.user_id) or p.matches(conn.agent_old_id)), None)
+        me = self._me()
         if me is None:
             raise InvalidState("the current user is not a participant of this conversation")
-        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
-            "conversationId": self.conversation_id,
-            "conversationField": [{"field": "ParticipantsChange", "type": "REMOVE",
-                                   "role": str(me.role), "userId": conn.agent_old_id}]})
+        role = str(me.role)
+        await self._update_and_see([{"field": "ParticipantsChange", "type": "REMOVE",
+                                     "role": role, "userId": conn.agent_old_id}],
+                                   lambda: self._me(role) is None)
+
+    def _me(self, role: str | None = None) -> Participant | None:
+        """The current brand user among the participants (in ``role``), if listed."""
+        conn = self.connection
+        return next((p for p in self.participants if (p.matches(conn.user_id) or p.matches(conn.agent_old_id))
+                     and (role is None or str(p.role) == role)), None)
+
+    async def _update_and_see(self, fields: list[dict[str, Any]], shown: Callable[[], bool]) -> None:
+        """Send ``UpdateConversationField``, then wait, up to the response timeout, until a
+        conversation notification applied here makes ``shown()`` true (read-your-writes).
+        The waiter is registered first: a notification handled in the same read batch as the
+        answer wakes it, and the reader then lets this call return before the next frame.
+        [INF] With no notification in time (no subscription covers the conversation any
+        more) it returns anyway: the server accepted the change. Raises like ``request``."""
+        loop = asyncio.get_running_loop()
+        seen: asyncio.Future[None] = loop.create_future()
+        entry = (shown, seen)
+        self._change_waiters.append(entry)
+        try:
+            await self.connection.request(rq.UPDATE_CONVERSATION_FIELD, {
+                "conversationId": self.conversation_id, "conversationField": fields})
+            if not seen.done() and not shown():
+                timer = loop.call_later(self.connection.options.response_timeout / 1000,
+                                        lambda: seen.done() or seen.set_result(None))
+                try:
+                    await seen
+                finally:
+                    timer.cancel()
+        finally:
+            self._change_waiters.remove(entry)
+
+    def _wake_change_waiters(self, all_of_them: bool = False) -> None:
+        for shown, seen in self._change_waiters:
+            if not seen.done() and (all_of_them or shown()):
+                seen.set_result(None)
+                self.connection._waiter_woken = True
 
 
     async def transfer(self, skill_id: str | int | None = None, agent_id: str | None = None, *,
@@ -222,8 +263,17 @@ class Conversation(EventEmitter):
             fields.append({"field": "ParticipantsChange", "type": "SUGGEST", "role": "ASSIGNED_AGENT",
                            "userId": agent_id})
             fields.append({"field": "Skill", "type": "UPDATE", "skill": self.skill.skill_id})
-        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {"conversationId": self.conversation_id,
-                                                           "conversationField": fields})
+        gone = {i for i in ((assigned.old_id, assigned.id) if assigned else ()) if i}
+        target = str(skill_id) if skill_id is not None else None
+
+        def shown() -> bool:
+            if gone & self._assigned_ids():
+                return False
+            if target is not None:
+                return self.skill.skill_id == target
+            return bool({agent_id} & (self._assigned_ids() | self._suggested_ids())) or bool(gone)
+
+        await self._update_and_see(fields, shown)
 
     async def get_all_publish_events(self) -> None:
         """Load the full history of the open dialog, else of the MAIN dialog (DLG-03, A-11)."""
@@ -274,6 +324,8 @@ class Conversation(EventEmitter):
             self.context = details["context"]
         if self._held_chat_states:
             self._release_chat_states()
+        if self._change_waiters:
+            self._wake_change_waiters()
         if initial:
             self._close_emitted = not self.is_open
             return
@@ -322,6 +374,7 @@ class Conversation(EventEmitter):
 
     def _mark_deleted(self) -> None:
         """A DELETE change: the conversation left the subscription (closed, transferred)."""
+        self._wake_change_waiters(all_of_them=True)     # no notification will show more
         if self.is_open and not self.connection.is_brand:
             self.stage = "CLOSE"
             self._emit_close_once()
