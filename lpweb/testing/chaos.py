@@ -103,6 +103,7 @@ class ChaosRun:
         self.transport = transport
         self.stats = {"stuck": 0, "untyped": 0, "typed_errors": 0, "faults": 0, "reconnects": 0, "resent": 0}
         self.problems: list[str] = []
+        self.reported: list[str] = []      # 'error' events (background recovery), for diagnosis
 
     def options(self, user_type: UserType, **kw: Any) -> Any:
         return parse_options(app_id="chaos", account_id=ACCOUNT, user_type=user_type, csds_domain=self.csds_domain,
@@ -188,15 +189,16 @@ class ChaosRun:
         agent = BrandConnection(self.options(UserType.BRAND, auth_data={"username": "agent", "password": "agent-pw"},
                                              get_all_messages=True), sleep=fast_sleep, rand=self.rng.random)
         for conn in (cons, agent):
-            conn.on("error", lambda e: None)
+            conn.on("error", lambda e, side=type(conn).__name__: self.reported.append(f"{side}: {e!r}"))
             conn.on("reconnected", lambda _: self.stats.__setitem__("reconnects", self.stats["reconnects"] + 1))
-        joined = asyncio.Event()
+        joined: dict[str, asyncio.Event] = {}
 
-        @agent.on("conversation")
         async def join(conv: Any) -> None:
             if conv.is_open and conv.assigned_agent is None:
                 await conv.join(ParticipantRole.ASSIGNED_AGENT)
-            joined.set()
+            joined.setdefault(conv.conversation_id, asyncio.Event()).set()
+
+        agent.on("conversation", join)
 
         await agent.open()
         await cons.open()
@@ -207,9 +209,10 @@ class ChaosRun:
             for conn in (cons, agent):
                 await asyncio.wait_for(conn.close(), 10)
 
-    async def _converse(self, cons: ConsumerConnection, agent: BrandConnection, joined: asyncio.Event) -> dict[str, int]:
+    async def _converse(self, cons: ConsumerConnection, agent: BrandConnection,
+                        joined: dict[str, asyncio.Event]) -> dict[str, int]:
         conv = await cons.create_conversation()
-        await asyncio.wait_for(joined.wait(), 5)
+        await asyncio.wait_for(joined.setdefault(conv.conversation_id, asyncio.Event()).wait(), 5)
         aconv = agent.conversations[conv.conversation_id]
         seen: dict[str, list[tuple[Any, Any]]] = {"consumer": [], "agent": []}
         conv.on("message", lambda m: seen["consumer"].append((m.sequence, m.body)))
@@ -252,4 +255,8 @@ class ChaosRun:
             if lost or dup or disorder:
                 self.problems.append(f"{side}: lost={sorted(lost)} dup={dup} disorder={disorder} seen={seen[side]}")
         result.update(self.stats)
+        try:        # an emulator shared by several runs (the browser suite) starts clean each time
+            await asyncio.wait_for(conv.close(), CALL_TIMEOUT_MS / 1000 + SLACK)
+        except (LPError, asyncio.TimeoutError):
+            pass
         return result
