@@ -47,6 +47,7 @@ KEEPALIVE_INTERVAL = 30.0           # GetClock every 30 s (protocol.md §4.5)
 ORDERING_DELAY = 1.0                # hold unknown-conversation events 1 s (ORD-02)
 DEFAULT_QUERIES = {False: {"stage": ["OPEN", "CLOSE"]}, True: {"stage": ["OPEN"]}}  # SUB-02
 GAP_WAIT = 0.25                     # hold an out-of-order message this long before a catch-up query
+GAP_ATTEMPTS = 10                   # catch-ups of one gap while reconnects keep interrupting them
 
 
 class _GiveUp(Exception):
@@ -97,6 +98,7 @@ class Connection(EventEmitter):
         # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
         self._resync_seen: set[str] | None = None
         self._waiter_woken = False      # a join/leave/transfer saw its change (read-your-writes)
+        self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
     # -- public properties -----------------------------------------------------------------
@@ -256,6 +258,7 @@ class Connection(EventEmitter):
         if frames_enabled(self.options):
             ws = FrameLogger(ws, url, headers)
         self._ws = ws
+        self._sockets_opened += 1
         self._protocol = ProtocolConnection(self._ids, default_timeout=self.options.response_timeout / 1000)
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws, self._protocol))
         await self._after_socket_open()
@@ -399,8 +402,8 @@ class Connection(EventEmitter):
 
     async def _drop_outdated(self) -> None:
         """MNT-05: once the re-created subscriptions delivered their initial dumps, an open
-        cached conversation that none of them reported is outdated (closed, or out of every
-        query, while the connection was down). With
+        cached conversation that none of them reported is looked up by id; closed (or gone)
+        meanwhile, it is outdated. With
         ``unsubscribe_from_outdated_conversations_on_reconnect`` (default) it leaves
         :attr:`conversations` and is not caught up; with ``False`` it is kept and caught up."""
         subs = [s for s in self._subscriptions.values() if s.state == SubscriptionState.SUBSCRIBED]
@@ -413,8 +416,15 @@ class Connection(EventEmitter):
             except asyncio.TimeoutError:
                 return              # a dump is missing: nothing can be called outdated
             seen = self._resync_seen or set()
-            for conv in list(self._conversations.values()):
-                if conv.is_open and conv.conversation_id not in seen:
+            for conv in [c for c in self._conversations.values() if c.is_open and c.conversation_id not in seen]:
+                # Looked up by id first: a live change that overtook a dump must not drop
+                # a conversation that is still open.
+                try:
+                    if not await self._fetch_conversation(conv.conversation_id):
+                        continue        # no answer: cannot tell, kept
+                except LPError:
+                    continue
+                if not conv.is_open or conv.conversation_id not in seen:
                     self._drop_conversation(conv)
         finally:
             self._resync_seen = None
@@ -442,15 +452,20 @@ class Connection(EventEmitter):
         handled, ask for the missing ones (``_catch_up``), then release what is still held,
         in order (the missing sequences are not for us, e.g. private messages)."""
         await asyncio.sleep(0)
-        if not dialog._held:
-            return
-        if self.state == ConnectionState.CONNECTED:
-            try:
-                await self._catch_up(dialog)
-            except LPError:
-                pass
-        if self._back is not None or (self.options.auto_reconnect and self.state != ConnectionState.CONNECTED):
-            return      # a reconnect is under way: its resume catches the dialog up, then looks again
+        for _ in range(GAP_ATTEMPTS):
+            if not dialog._held:
+                return
+            socket = self._sockets_opened
+            if self.state == ConnectionState.CONNECTED:
+                try:
+                    await self._catch_up(dialog)
+                except LPError:
+                    pass
+            if self._back is not None or (self.options.auto_reconnect and self.state != ConnectionState.CONNECTED):
+                return      # a reconnect is under way: its resume catches the dialog up, then looks again
+            if self._sockets_opened == socket:
+                break       # asked on this very socket: the missing sequences are not coming
+            # A reconnect came and went meanwhile: its catch-up may still be on its way; ask again.
         if dialog._held:
             dialog.conversation._deliver(dialog, dialog._release_gap())
 
@@ -655,15 +670,16 @@ class Connection(EventEmitter):
             else:
                 self.report_error(ConversationNotInCache(conv_id, note.raw))
 
-    async def _fetch_conversation(self, conversation_id: str) -> None:
+    async def _fetch_conversation(self, conversation_id: str) -> bool:
         """ORD-03: one look-up of a conversation by id: a subscription to it alone, its
-        initial dump (which updates the cache), then unsubscribe."""
+        initial dump (which updates the cache), then unsubscribe. False if no dump came."""
         sub = await self.create_conversation_subscription(
             {"conversationId": conversation_id, "stage": ["OPEN", "CLOSE"]})
         try:
             await asyncio.wait_for(asyncio.shield(sub.ready), self.options.response_timeout / 1000)
+            return True
         except asyncio.TimeoutError:
-            pass
+            return False
         finally:
             try:
                 await sub.unsubscribe()

@@ -55,9 +55,10 @@ FaultControl = Callable[..., Awaitable[Any]]
 
 
 async def fast_sleep(seconds: float) -> None:
-    """Compressed time: backoffs take 2 ms; the short ordering waits (<= 1 s) 60 ms, longer
-    than the emulator's 50 ms partial reorder window."""
-    await asyncio.sleep(0.06 if seconds <= 1 else 0.002)
+    """Compressed time: backoffs take 2 ms; the short ordering waits (<= 1 s: gap catch-up,
+    unknown conversation or participant) 100 ms, longer than the longest notification
+    latency the faults add (a 50 ms partial reorder window after a 10 ms delay)."""
+    await asyncio.sleep(0.1 if seconds <= 1 else 0.002)
 
 
 class LocalFaults:
@@ -253,10 +254,24 @@ class ChaosRun:
             result["duplicated"] += dup
             result["out_of_order"] += disorder
             if lost or dup or disorder:
-                self.problems.append(f"{side}: lost={sorted(lost)} dup={dup} disorder={disorder} seen={seen[side]}")
+                conn, obj = (cons, conv) if side == "consumer" else (agent, aconv)
+                cached = conn.conversations.get(conv.conversation_id)
+                self.problems.append(
+                    f"{side}: lost={sorted(lost)} dup={dup} disorder={disorder} seen={seen[side]} "
+                    f"state={conn.state} cached={'same' if cached is obj else 'other' if cached else 'none'} "
+                    f"stored={[m.body for m in (cached or obj).messages]}{_where_stuck(conn)}")
         result.update(self.stats)
         try:        # an emulator shared by several runs (the browser suite) starts clean each time
             await asyncio.wait_for(conv.close(), CALL_TIMEOUT_MS / 1000 + SLACK)
         except (LPError, asyncio.TimeoutError):
             pass
         return result
+
+
+def _where_stuck(conn: Any) -> str:
+    """Where a reconnect that did not finish waits (the task's frames), for the report."""
+    task = getattr(conn, "_reconnect_task", None)
+    if conn.state == ConnectionState.CONNECTED or task is None or task.done():
+        return ""
+    frames = [f"{f.f_code.co_name}:{f.f_lineno}" for f in task.get_stack(limit=12)]
+    return f" reconnect waits in {' > '.join(frames)}"
