@@ -13,8 +13,13 @@
     ├── TransportError                    I/O failed (HTTP, websocket handshake, DNS, ...)
     │   ├── ConnectionLost                the websocket closed while requests were pending
     │   └── HttpError                     an HTTP call answered with an error status
-    └── AuthError                         credentials or tokens were refused
-        └── TokenExpired                  a token was valid once and must be renewed
+    ├── AuthError                         credentials or tokens were refused
+    │   └── TokenExpired                  a token was valid once and must be renewed
+    ├── ConversationNotInCache            content for a conversation that never arrived (ORD-04)
+    └── UnknownParticipant                a chat state from a participant that never appeared (ORD-06)
+
+``StaleParticipantWarning`` (a ``UserWarning``, also logged on ``lpweb``) reports a chat
+state from a participant who was removed; the event is ignored (ORD-05).
 
 Errors never carry secrets: request bodies and URLs are redacted before they go into a
 message (see :func:`redact`).
@@ -40,6 +45,8 @@ __all__ = [
     "AuthError",
     "TokenExpired",
     "ConversationNotInCache",
+    "UnknownParticipant",
+    "StaleParticipantWarning",
     "redact",
 ]
 
@@ -165,3 +172,19 @@ class ConversationNotInCache(LPError):
         self.conversation_id = conversation_id
         self.event = event
         super().__init__(f"conversation not in cache: {conversation_id}")
+
+
+class UnknownParticipant(LPError):
+    """A chat-state event from a participant the conversation never listed, even after
+    waiting for a conversation update (ORD-06). ``event`` is the raw change."""
+
+    def __init__(self, conversation_id: str, participant_id: str, event: Any) -> None:
+        self.conversation_id = conversation_id
+        self.participant_id = participant_id
+        self.event = event
+        super().__init__(f"chat state from unknown participant {participant_id} in conversation {conversation_id}")
+
+
+class StaleParticipantWarning(UserWarning):
+    """A chat-state event from a participant who was removed from the conversation: it is
+    not processed (ORD-05)."""

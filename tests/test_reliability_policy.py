@@ -74,3 +74,13 @@ def test_protocol_package_stays_pure() -> None:
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             for name in names:
                 assert name.split(".")[0] not in {"asyncio", "time", "random", "uuid"}, (path.name, name)
+
+
+def test_long_outage_delays_stay_at_the_cap() -> None:
+    """MNT-01: thousands of failed attempts (a fault that drops every new socket) keep the
+    schedule at max_delay instead of overflowing (seen in the browser chaos suite)."""
+    policy = ReconnectPolicy(factor=1e6)
+    assert [policy.base_delay(n) for n in (1, 2, 3, 4)] == [5.0, 10.0, 15.0, 480.0]
+    assert policy.base_delay(5000) == ReconnectPolicy().base_delay(100_000) == 480.0
+    assert ReconnectPolicy().base_delay(5) == 60.0
+    assert ReconnectPolicy(first_delays=(0.0,)).base_delay(3000) == 0.0

@@ -162,9 +162,21 @@ async def proxies_released(args: dict) -> dict:
     return {"proxies": len(proxies), "destroyed": destroyed, "left": len(ws._proxies)}
 
 
+async def chaos_run(args: dict) -> dict:
+    """One seeded chaos run (issue #6) through the browser transport: the native suite's
+    :class:`lpweb.testing.chaos.ChaosRun`, faults asked of the emulator over HTTP."""
+    from lpweb.testing.chaos import ChaosRun, HttpFaults
+    from lpweb.transports import default_transport
+
+    control = HttpFaults(default_transport(), args["csds"])
+    run = ChaosRun(args["seed"], csds_domain=args["csds"], faults=control)
+    result = await run.run()
+    return {"result": result, "problems": run.problems, "reported": run.reported[-20:]}
+
+
 SCENARIOS = {f.__name__: f for f in (open_conversation, send_and_receive, rich_and_quick_replies,
                                      upload_and_download, close_conversation, close_connection, errors, step_up,
-                                     proxies_released)}
+                                     proxies_released, chaos_run)}
 
 
 async def run(name: str, args_json: str) -> str:

@@ -25,7 +25,7 @@ __all__ = ["routes", "LOOPBACK", "FAULT_OPS", "OFF_HOURS_FIELD"]
 LOOPBACK = {None, "127.0.0.1", "::1", "localhost"}
 OFF_HOURS_FIELD = "lpwebOffHours"
 FAULT_OPS = {"drop_connection", "close_with", "delay_notifications", "duplicate_notifications",
-             "reorder_notifications", "expire_token", "revoke_token", "http_error", "clear", "seed"}
+             "reorder_notifications", "expire_token", "revoke_token", "http_error", "clear", "clear_drops", "seed"}
 
 
 def _skill_id(value: str) -> Any:

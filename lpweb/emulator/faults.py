@@ -12,6 +12,7 @@ or :meth:`Faults.seed`), so a failing chaos run can be replayed::
     emu.faults.reorder_notifications(4)        # shuffle notifications in windows of 4
     emu.faults.expire_token(jwt); emu.faults.revoke_token(bearer)
     emu.faults.http_error(r"/login$", 503, times=2)
+    emu.faults.clear_drops()                   # pending frame-count drops only
     emu.faults.clear()
 
 Only notifications are delayed, duplicated or reordered; responses go out at once. Frame
@@ -84,6 +85,10 @@ class Faults:
             for text in frames:
                 session.deliver(text)
         self._buffers: dict[Any, list[str]] = {}
+
+    def clear_drops(self) -> None:
+        """Remove the pending ``drop_connection(after_frames=...)`` faults only."""
+        self._drops = []
 
     # ---- configuring --------------------------------------------------------------------
     def sessions(self, target: Target) -> list[Any]:

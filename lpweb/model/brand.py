@@ -413,7 +413,8 @@ class BrandConnection(Connection):
 
     async def _resume_dialogs(self) -> None:
         """Re-create routing / agent-state subscriptions, then catch up the open dialogs of
-        the conversations this user takes part in (QueryMessages from the first unseen sequence)."""
+        the conversations this user takes part in (QueryMessages from the first unseen
+        sequence; from 0 for a dialog none of whose messages was seen yet)."""
         for sub in list(self._brand_subscriptions.values()):
             if sub.state in (SubscriptionState.DISCONNECTED, SubscriptionState.SUBSCRIBED,
                              SubscriptionState.RESUBSCRIBING):
@@ -423,7 +424,7 @@ class BrandConnection(Connection):
             if not conv.is_open or not any(p.id in me or p.old_id in me for p in conv.participants):
                 continue
             for dialog in list(conv.dialogs.values()):
-                if dialog.is_open and dialog._upto is not None:
+                if dialog.is_open:
                     try:
                         await self._catch_up(dialog)
                     except RequestFailed as exc:

@@ -47,6 +47,7 @@ KEEPALIVE_INTERVAL = 30.0           # GetClock every 30 s (protocol.md §4.5)
 ORDERING_DELAY = 1.0                # hold unknown-conversation events 1 s (ORD-02)
 DEFAULT_QUERIES = {False: {"stage": ["OPEN", "CLOSE"]}, True: {"stage": ["OPEN"]}}  # SUB-02
 GAP_WAIT = 0.25                     # hold an out-of-order message this long before a catch-up query
+GAP_ATTEMPTS = 10                   # catch-ups of one gap while reconnects keep interrupting them
 
 
 class _GiveUp(Exception):
@@ -92,6 +93,13 @@ class Connection(ConnectionEvents):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._back: asyncio.Future[None] | None = None
         self._gap_tasks: dict[str, asyncio.Task[None]] = {}
+        # ORD-02..04: messaging notifications for a dialog whose conversation is not known
+        # yet, by dialog id in arrival order; released as soon as the conversation arrives.
+        self._orphans: dict[str, list[MessagingEvents]] = {}
+        # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
+        self._resync_seen: set[str] | None = None
+        self._waiter_woken = False      # a join/leave/transfer saw its change (read-your-writes)
+        self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
     # -- public properties -----------------------------------------------------------------
@@ -251,6 +259,7 @@ class Connection(ConnectionEvents):
         if frames_enabled(self.options):
             ws = FrameLogger(ws, url, headers)
         self._ws = ws
+        self._sockets_opened += 1
         self._protocol = ProtocolConnection(self._ids, default_timeout=self.options.response_timeout / 1000)
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(ws, self._protocol))
         await self._after_socket_open()
@@ -275,6 +284,7 @@ class Connection(ConnectionEvents):
         try:
             for sub in previous:
                 sub.state = SubscriptionState.RESUBSCRIBING
+                sub.ready = asyncio.get_running_loop().create_future()   # the new initial dump
                 await sub._subscribe()
                 done += 1
                 self._subscriptions[sub.subscription_id or ""] = sub
@@ -292,6 +302,12 @@ class Connection(ConnectionEvents):
                 text = await ws.receive()
                 protocol.receive_text(text)
                 self._process(protocol)
+                if self._waiter_woken:
+                    # join() / leave() / transfer() saw its change in this frame: it returns
+                    # before the next frame is handled, so a listener added right after
+                    # ``await conv.join()`` gets the frames that follow (read-your-writes).
+                    self._waiter_woken = False
+                    await asyncio.sleep(0)
         except TransportClosed as exc:
             closed: TransportClosed = exc
         except LPError as exc:
@@ -349,7 +365,9 @@ class Connection(ConnectionEvents):
                 if action is Action.REAUTH:
                     await self._reauthenticate(failure)
                 await self._connect_socket()
+                self._resync_seen = set()
                 await self._restore_subscriptions()
+                await self._drop_outdated()
                 await self._resume_dialogs()
                 for conv in list(self._conversations.values()):
                     for dialog in list(conv.dialogs.values()):
@@ -383,6 +401,40 @@ class Connection(ConnectionEvents):
         code = _code(error)
         self.emit("close", {"code": code, "reason": str(error)})
 
+    async def _drop_outdated(self) -> None:
+        """MNT-05: once the re-created subscriptions delivered their initial dumps, an open
+        cached conversation that none of them reported is looked up by id; closed (or gone)
+        meanwhile, it is outdated. With
+        ``unsubscribe_from_outdated_conversations_on_reconnect`` (default) it leaves
+        :attr:`conversations` and is not caught up; with ``False`` it is kept and caught up."""
+        subs = [s for s in self._subscriptions.values() if s.state == SubscriptionState.SUBSCRIBED]
+        try:
+            if not subs or not self.options.unsubscribe_from_outdated_conversations_on_reconnect:
+                return
+            try:
+                await asyncio.wait_for(asyncio.gather(*(asyncio.shield(s.ready) for s in subs)),
+                                       self.options.response_timeout / 1000)
+            except asyncio.TimeoutError:
+                return              # a dump is missing: nothing can be called outdated
+            seen = self._resync_seen or set()
+            for conv in [c for c in self._conversations.values() if c.is_open and c.conversation_id not in seen]:
+                # Looked up by id first: a live change that overtook a dump must not drop
+                # a conversation that is still open.
+                try:
+                    if not await self._fetch_conversation(conv.conversation_id):
+                        continue        # no answer: cannot tell, kept
+                except LPError:
+                    continue
+                if not conv.is_open or conv.conversation_id not in seen:
+                    self._drop_conversation(conv)
+        finally:
+            self._resync_seen = None
+
+    def _drop_conversation(self, conv: Conversation) -> None:
+        """Forget an outdated conversation (MNT-05)."""
+        if self._conversations.get(conv.conversation_id) is conv:
+            del self._conversations[conv.conversation_id]
+
     async def _reauthenticate(self, failure: Any) -> None:
         """REAUTH (4401 / 4407 / 1011 / HTTP 401): regenerate the side's credentials; raise
         ``_GiveUp(error)`` when that is impossible."""
@@ -401,15 +453,20 @@ class Connection(ConnectionEvents):
         handled, ask for the missing ones (``_catch_up``), then release what is still held,
         in order (the missing sequences are not for us, e.g. private messages)."""
         await asyncio.sleep(0)
-        if not dialog._held:
-            return
-        if self.state == ConnectionState.CONNECTED:
-            try:
-                await self._catch_up(dialog)
-            except LPError:
-                pass
-        if self._back is not None or (self.options.auto_reconnect and self.state != ConnectionState.CONNECTED):
-            return      # a reconnect is under way: its resume catches the dialog up, then looks again
+        for _ in range(GAP_ATTEMPTS):
+            if not dialog._held:
+                return
+            socket = self._sockets_opened
+            if self.state == ConnectionState.CONNECTED:
+                try:
+                    await self._catch_up(dialog)
+                except LPError:
+                    pass
+            if self._back is not None or (self.options.auto_reconnect and self.state != ConnectionState.CONNECTED):
+                return      # a reconnect is under way: its resume catches the dialog up, then looks again
+            if self._sockets_opened == socket:
+                break       # asked on this very socket: the missing sequences are not coming
+            # A reconnect came and went meanwhile: its catch-up may still be on its way; ask again.
         if dialog._held:
             dialog.conversation._deliver(dialog, dialog._release_gap())
 
@@ -533,6 +590,8 @@ class Connection(ConnectionEvents):
     def _dispatch(self, note: ProtocolNotification) -> None:
         self.emit("notification", note.raw)
         if isinstance(note, ConversationChanges):
+            if self._resync_seen is not None:
+                self._resync_seen.update(c.conversation_id for c in note.changes)
             sub = self._subscriptions.get(note.subscription_id)
             if sub is not None:
                 sub.emit("notification", note.raw)
@@ -543,7 +602,7 @@ class Connection(ConnectionEvents):
             else:
                 self._unclaimed_dumps.add(note.subscription_id)
         elif isinstance(note, MessagingEvents):
-            self._deliver_messages(note, retry=True)
+            self._deliver_messages(note)
         else:
             self._on_other_notification(note)
 
@@ -561,6 +620,8 @@ class Connection(ConnectionEvents):
         conv._apply(change.details, initial=not conv.synced)
         conv.synced = True
         self._follow(conv)
+        if self._orphans:
+            self._release_orphans()
 
     def _forget(self, conv: Conversation) -> None:
         if not conv.is_open and self._conversations.get(conv.conversation_id) is conv:
@@ -572,17 +633,69 @@ class Connection(ConnectionEvents):
             return conv
         return next((c for c in self._conversations.values() if dialog_id in c.dialogs), None)
 
-    def _deliver_messages(self, note: MessagingEvents, retry: bool) -> None:
+    def _conversation_for(self, note: MessagingEvents) -> Conversation | None:
         conv = self._conversation_of_dialog(note.dialog_id)
         if conv is None:
-            conv_id = next((c.get("conversationId") for c in note.changes if c.get("conversationId")), None)
-            conv = self._conversations.get(conv_id) if isinstance(conv_id, str) else None
-        if conv is None:
-            if retry:  # ORD-02: the conversation notification may still be on its way
-                asyncio.get_running_loop().call_later(ORDERING_DELAY, self._deliver_messages, note, False)
-            else:
-                self.report_error(ConversationNotInCache(note.dialog_id, note.raw))
+            conv_id = _conversation_id_of(note)
+            conv = self._conversations.get(conv_id) if conv_id else None
+        return conv
+
+    def _deliver_messages(self, note: MessagingEvents) -> None:
+        conv = self._conversation_for(note)
+        if conv is None or note.dialog_id in self._orphans:
+            # ORD-02: the conversation notification may still be on its way: hold (in order)
+            held = self._orphans.setdefault(note.dialog_id, [])
+            held.append(note)
+            if len(held) == 1:
+                self._spawn(self._adopt_orphans(note.dialog_id))
             return
+        self._deliver_to(conv, note)
+
+    def _release_orphans(self) -> None:
+        """A conversation arrived: deliver what was held for its dialogs, in arrival order."""
+        for dialog_id in list(self._orphans):
+            conv = self._conversation_for(self._orphans[dialog_id][0])
+            if conv is not None:
+                for note in self._orphans.pop(dialog_id):
+                    self._deliver_to(conv, note)
+
+    async def _adopt_orphans(self, dialog_id: str) -> None:
+        """ORD-02..04: wait 1 s for the conversation; then fetch it (ORD-03); then deliver
+        what was held, or report each held notification as ``ConversationNotInCache``
+        carrying the raw event (ORD-04)."""
+        await self._sleep(ORDERING_DELAY)
+        if dialog_id not in self._orphans:
+            return                  # the conversation arrived meanwhile
+        conv_id = _conversation_id_of(self._orphans[dialog_id][0]) or dialog_id
+        try:
+            await self._fetch_conversation(conv_id)
+        except LPError:
+            pass                    # reported below as not in cache
+        notes = self._orphans.pop(dialog_id, [])
+        conv = self._conversation_for(notes[0]) if notes else None
+        for note in notes:
+            if conv is not None:
+                self._deliver_to(conv, note)
+            else:
+                self.report_error(ConversationNotInCache(conv_id, note.raw))
+
+    async def _fetch_conversation(self, conversation_id: str) -> bool:
+        """ORD-03: one look-up of a conversation by id: a subscription to it alone, its
+        initial dump (which updates the cache), then unsubscribe. False if no dump came."""
+        sub = await self.create_conversation_subscription(
+            {"conversationId": conversation_id, "stage": ["OPEN", "CLOSE"]})
+        try:
+            await asyncio.wait_for(asyncio.shield(sub.ready), self.options.response_timeout / 1000)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            try:
+                await sub.unsubscribe()
+            except LPError:
+                self._subscriptions.pop(sub.subscription_id or "", None)
+
+    def _deliver_to(self, conv: Conversation, note: MessagingEvents) -> None:
         conv._receive(note.dialog_id, note.changes)
         caught_up = self._catchup_waiters.get(note.dialog_id)
         if caught_up is not None and not caught_up[0].done() and (
@@ -646,6 +759,13 @@ class Connection(ConnectionEvents):
                     return
             except LPError as exc:
                 self.report_error(exc)
+
+
+def _conversation_id_of(note: MessagingEvents) -> str | None:
+    """The conversation id a messaging notification names, if any (brand changes carry one)."""
+    conv_id = next((c.get("conversationId") for c in note.changes if isinstance(c, dict)
+                    and c.get("conversationId")), None)
+    return conv_id if isinstance(conv_id, str) else None
 
 
 def _code(failure: Any) -> int | None:

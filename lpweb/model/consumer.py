@@ -182,6 +182,10 @@ class ConsumerConnection(Connection):
         self._token, self.user_id = token, jwt_subject(token)
         self._token_store.set(self.options.token_store_key, token)
 
+    def _drop_conversation(self, conv: Conversation) -> None:
+        super()._drop_conversation(conv)
+        self._subscribed_dialogs.difference_update(conv.dialogs)   # not re-subscribed (MNT-05)
+
     async def _resume_dialogs(self) -> None:
         """Re-subscribe every followed dialog from its first unseen sequence."""
         for dialog_id in sorted(self._subscribed_dialogs):

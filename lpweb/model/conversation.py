@@ -17,11 +17,14 @@ id replacing the old one (a takeover after step-up) -> 'consumer-step-up'.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+import logging
+import warnings
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..enums import (ConversationState, CsatStatus, DialogType, ParticipantChatState, ParticipantRole,
                      ParticipantState)
-from ..errors import ConversationClosed, InvalidState, UsageError
+from ..errors import ConversationClosed, InvalidState, StaleParticipantWarning, UnknownParticipant, UsageError
 from ..protocol import requests as rq
 from .dialog import Dialog
 from .typed_events import ConversationEvents
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["Conversation"]
 
 _CONTENT_EVENTS = {"ContentEvent", "RichContentEvent"}
+PARTICIPANT_WAIT = 1.0      # seconds a chat state from an unknown participant waits (ORD-06)
+log = logging.getLogger("lpweb")
 
 
 class Conversation(ConversationEvents):
@@ -52,6 +57,11 @@ class Conversation(ConversationEvents):
         self.announced = False  # True once 'conversation' was emitted for it
         self._close_emitted = False
         self._last_update_ts = 0  # metaDataLastUpdateTs of the newest view applied
+        self._removed_ids: set[str] = set()     # ids of participants removed so far (ORD-05)
+        # ORD-06: the newest chat state of each originator not listed yet, with its dialog
+        self._held_chat_states: dict[str, tuple[Dialog, dict[str, Any]]] = {}
+        # read-your-writes: (shows the change?, future) of join / leave / transfer calls
+        self._change_waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -164,23 +174,61 @@ class Conversation(ConversationEvents):
             raise
 
     async def join(self, role: ParticipantRole | str = ParticipantRole.AGENT) -> None:
-        """Add the current brand user in ``role`` (CONV-01)."""
+        """Add the current brand user in ``role`` (CONV-01). Returns once the conversation
+        lists the user in that role (read-your-writes), so a listener added right after
+        ``await join()`` misses nothing."""
         conn = self._brand("join")
-        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
-            "conversationId": self.conversation_id,
-            "conversationField": [rq.join_field(str(role), conn.agent_old_id)]})
+        await self._update_and_see([rq.join_field(str(role), conn.agent_old_id)],
+                                   lambda: self._me(str(role)) is not None)
 
     async def leave(self) -> None:
-        """Remove the current brand user (CONV-02); raises :class:`~lpweb.errors.InvalidState`
-        when the user is not a participant."""
+        """Remove the current brand user (CONV-02); returns once the conversation no longer
+        lists them in that role. Raises :class:`~lpweb.errors.InvalidState` when the user is
+        not a participant."""
         conn = self._brand("leave")
-        me = next((p for p in self.participants if p.matches(conn.user_id) or p.matches(conn.agent_old_id)), None)
+        me = self._me()
         if me is None:
             raise InvalidState("the current user is not a participant of this conversation")
-        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {
-            "conversationId": self.conversation_id,
-            "conversationField": [{"field": "ParticipantsChange", "type": "REMOVE",
-                                   "role": str(me.role), "userId": conn.agent_old_id}]})
+        role = str(me.role)
+        await self._update_and_see([{"field": "ParticipantsChange", "type": "REMOVE",
+                                     "role": role, "userId": conn.agent_old_id}],
+                                   lambda: self._me(role) is None)
+
+    def _me(self, role: str | None = None) -> Participant | None:
+        """The current brand user among the participants (in ``role``), if listed."""
+        conn = self.connection
+        return next((p for p in self.participants if (p.matches(conn.user_id) or p.matches(conn.agent_old_id))
+                     and (role is None or str(p.role) == role)), None)
+
+    async def _update_and_see(self, fields: list[dict[str, Any]], shown: Callable[[], bool]) -> None:
+        """Send ``UpdateConversationField``, then wait, up to the response timeout, until a
+        conversation notification applied here makes ``shown()`` true (read-your-writes).
+        The waiter is registered first: a notification handled in the same read batch as the
+        answer wakes it, and the reader then lets this call return before the next frame.
+        [INF] With no notification in time (no subscription covers the conversation any
+        more) it returns anyway: the server accepted the change. Raises like ``request``."""
+        loop = asyncio.get_running_loop()
+        seen: asyncio.Future[None] = loop.create_future()
+        entry = (shown, seen)
+        self._change_waiters.append(entry)
+        try:
+            await self.connection.request(rq.UPDATE_CONVERSATION_FIELD, {
+                "conversationId": self.conversation_id, "conversationField": fields})
+            if not seen.done() and not shown():
+                timer = loop.call_later(self.connection.options.response_timeout / 1000,
+                                        lambda: seen.done() or seen.set_result(None))
+                try:
+                    await seen
+                finally:
+                    timer.cancel()
+        finally:
+            self._change_waiters.remove(entry)
+
+    def _wake_change_waiters(self, all_of_them: bool = False) -> None:
+        for shown, seen in self._change_waiters:
+            if not seen.done() and (all_of_them or shown()):
+                seen.set_result(None)
+                self.connection._waiter_woken = True
 
 
     async def transfer(self, skill_id: str | int | None = None, agent_id: str | None = None, *,
@@ -215,8 +263,17 @@ class Conversation(ConversationEvents):
             fields.append({"field": "ParticipantsChange", "type": "SUGGEST", "role": "ASSIGNED_AGENT",
                            "userId": agent_id})
             fields.append({"field": "Skill", "type": "UPDATE", "skill": self.skill.skill_id})
-        await conn.request(rq.UPDATE_CONVERSATION_FIELD, {"conversationId": self.conversation_id,
-                                                           "conversationField": fields})
+        gone = {i for i in ((assigned.old_id, assigned.id) if assigned else ()) if i}
+        target = str(skill_id) if skill_id is not None else None
+
+        def shown() -> bool:
+            if gone & self._assigned_ids():
+                return False
+            if target is not None:
+                return self.skill.skill_id == target
+            return bool({agent_id} & (self._assigned_ids() | self._suggested_ids())) or bool(gone)
+
+        await self._update_and_see(fields, shown)
 
     async def get_all_publish_events(self) -> None:
         """Load the full history of the open dialog, else of the MAIN dialog (DLG-03, A-11)."""
@@ -245,7 +302,9 @@ class Conversation(ConversationEvents):
             old_assigned, old_suggested = self._assigned_ids(), self._suggested_ids()
             old_consumer = self.consumer.id if self.consumer else None
         if isinstance(details.get("participants"), list):
+            previous = self.participants
             self.participants = [Participant.from_wire(p, self.connection) for p in details["participants"]]
+            self._note_removed(previous)
         for wire in details.get("dialogs") or []:
             if isinstance(wire, dict) and isinstance(wire.get("dialogId"), str):
                 dialog = self.dialogs.get(wire["dialogId"])
@@ -264,6 +323,10 @@ class Conversation(ConversationEvents):
             self.skill = Skill(str(details["skillId"]), self.connection._skill_off_hours)
         if isinstance(details.get("context"), dict):
             self.context = details["context"]
+        if self._held_chat_states:
+            self._release_chat_states()
+        if self._change_waiters:
+            self._wake_change_waiters()
         if initial:
             self._close_emitted = not self.is_open
             return
@@ -312,6 +375,7 @@ class Conversation(ConversationEvents):
 
     def _mark_deleted(self) -> None:
         """A DELETE change: the conversation left the subscription (closed, transferred)."""
+        self._wake_change_waiters(all_of_them=True)     # no notification will show more
         if self.is_open and not self.connection.is_brand:
             self.stage = "CLOSE"
             self._emit_close_once()
@@ -339,17 +403,70 @@ class Conversation(ConversationEvents):
                 if dialog._add(message):
                     self.emit("message", message)
             elif etype == "ChatStateEvent":
+                listed = self._listed(change, dialog)
+                if listed is None:
+                    self._unlisted_chat_state(dialog, change)
+                    continue
+                participant = listed
+                if self._held_chat_states:
+                    self._held_chat_states.pop(str(change.get("originatorId", "")), None)  # now stale
                 participant.chat_state = event.get("chatState")
                 self.emit("chat-state", {"participant": participant, "chat_state": participant.chat_state})
             elif etype == "AcceptStatusEvent":
                 self.emit("accept-status", {"participant": participant, "status": event.get("status"),
                                             "sequence_list": event.get("sequenceList") or []})
 
-    def _originator(self, change: dict[str, Any]) -> Participant:
-        origin = str(change.get("originatorId", ""))
-        for p in self.participants:
-            if p.matches(origin) or (change.get("originatorOldId") and p.matches(change["originatorOldId"])):
+    def _listed(self, change: dict[str, Any], dialog: Dialog | None = None) -> Participant | None:
+        """The participant (of the conversation, else of ``dialog``) who sent ``change``."""
+        origin, old = str(change.get("originatorId", "")), change.get("originatorOldId")
+        for p in (*self.participants, *(dialog.participants if dialog is not None else ())):
+            if p.matches(origin) or (old and p.matches(old)):
                 return p
+        return None
+
+    def _note_removed(self, previous: list[Participant]) -> None:
+        now = {i for p in self.participants for i in (p.id, p.old_id) if i}
+        for p in previous:
+            self._removed_ids.update(i for i in (p.id, p.old_id) if i and i not in now)
+        self._removed_ids -= now
+
+    def _unlisted_chat_state(self, dialog: Dialog, change: dict[str, Any]) -> None:
+        """A chat state from someone not listed: ignored with a warning if they were removed
+        (ORD-05); else held for a conversation update (ORD-06)."""
+        origin = str(change.get("originatorId", ""))
+        if {origin, change.get("originatorOldId")} & self._removed_ids:
+            text = (f"chat state from participant {origin}, who was removed from conversation "
+                    f"{self.conversation_id}, is ignored (ORD-05)")
+            log.warning(text)
+            warnings.warn(text, StaleParticipantWarning, stacklevel=2)
+            return
+        first = origin not in self._held_chat_states
+        self._held_chat_states[origin] = (dialog, change)      # only the newest one matters
+        if first:
+            self.connection._spawn(self._await_participant(origin))
+
+    async def _await_participant(self, origin: str) -> None:
+        await self.connection._sleep(PARTICIPANT_WAIT)
+        held = self._held_chat_states.pop(origin, None)
+        if held is None:
+            return                  # delivered when the participant appeared, or superseded
+        dialog, change = held
+        if self._listed(change, dialog) is not None:
+            self._deliver(dialog, [change])
+        else:
+            self.connection.report_error(UnknownParticipant(self.conversation_id, origin, change))
+
+    def _release_chat_states(self) -> None:
+        for origin, (dialog, change) in list(self._held_chat_states.items()):
+            if self._listed(change, dialog) is not None:
+                del self._held_chat_states[origin]
+                self._deliver(dialog, [change])
+
+    def _originator(self, change: dict[str, Any]) -> Participant:
+        listed = self._listed(change)
+        if listed is not None:
+            return listed
+        origin = str(change.get("originatorId", ""))
         meta = change.get("originatorMetadata")
         role = meta.get("role", "") if isinstance(meta, dict) else ""
         return Participant(origin, role, old_id=change.get("originatorOldId"), connection=self.connection)

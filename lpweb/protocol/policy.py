@@ -106,7 +106,11 @@ class ReconnectPolicy:
         n = max(1, attempt)
         if n <= len(self.first_delays):
             return self.first_delays[n - 1]
-        grown = self.first_delays[-1] * self.factor ** (n - len(self.first_delays))
+        grown = self.first_delays[-1]
+        for _ in range(n - len(self.first_delays)):     # grown stepwise: never overflows
+            if grown >= self.max_delay or grown == 0 or self.factor == 1:
+                break
+            grown *= self.factor
         return max(self.first_delays[-1], min(grown, self.max_delay))
 
     def delay(self, attempt: int, rand: Callable[[], float] | None = None, *, rate_limited: bool = False) -> float:

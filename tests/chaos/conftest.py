@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from lpweb.testing.chaos import format_totals
+
 TOTALS: Counter[str] = Counter()
 
 
@@ -17,9 +19,4 @@ def pytest_generate_tests(metafunc):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if TOTALS["runs"]:
-        t = TOTALS
-        terminalreporter.write_line(
-            f"chaos totals: runs={t['runs']} messages={t['messages']} lost={t['lost']} duplicated={t['duplicated']} "
-            f"out_of_order={t['out_of_order']} stuck_calls={t['stuck']} untyped_errors={t['untyped']} "
-            f"typed_errors={t['typed_errors']} faults={t['faults']} reconnects={t['reconnects']} "
-            f"resent={t['resent']}")
+        terminalreporter.write_line(format_totals(TOTALS))
