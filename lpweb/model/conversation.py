@@ -215,8 +215,7 @@ class Conversation(ConversationEvents):
             await self.connection.request(rq.UPDATE_CONVERSATION_FIELD, {
                 "conversationId": self.conversation_id, "conversationField": fields})
             if not seen.done() and not shown():
-                timer = loop.call_later(self.connection.options.response_timeout / 1000,
-                                        lambda: seen.done() or seen.set_result(None))
+                timer = loop.call_later(self.connection.options.response_timeout / 1000, _settle, seen)
                 try:
                     await seen
                 finally:
@@ -419,6 +418,7 @@ class Conversation(ConversationEvents):
     def _listed(self, change: dict[str, Any], dialog: Dialog | None = None) -> Participant | None:
         """The participant (of the conversation, else of ``dialog``) who sent ``change``."""
         origin, old = str(change.get("originatorId", "")), change.get("originatorOldId")
+        p: Participant
         for p in (*self.participants, *(dialog.participants if dialog is not None else ())):
             if p.matches(origin) or (old and p.matches(old)):
                 return p
@@ -515,3 +515,9 @@ class _Typing:
     async def __aexit__(self, *exc: Any) -> None:
         if self.conversation.is_open:
             await self.conversation.set_chat_state(ParticipantChatState.ACTIVE)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    """Resolve ``future`` unless something already did (a timer racing its notification)."""
+    if not future.done():
+        future.set_result(None)

@@ -182,6 +182,10 @@ class ChaosRun:
                 return
             await asyncio.sleep(0.002)
 
+    def _reporter(self, side: str) -> Callable[[BaseException], None]:
+        """An 'error' handler recording what ``side`` reported."""
+        return lambda error: self.reported.append(f"{side}: {error!r}")
+
     async def run(self) -> dict[str, int]:
         await self.faults("seed", seed=self.seed)
         cons = ConsumerConnection(self.options(UserType.CONSUMER, use_unauthenticated_connection=True,
@@ -190,7 +194,7 @@ class ChaosRun:
         agent = BrandConnection(self.options(UserType.BRAND, auth_data={"username": "agent", "password": "agent-pw"},
                                              get_all_messages=True), sleep=fast_sleep, rand=self.rng.random)
         for conn in (cons, agent):
-            conn.on("error", lambda e, side=type(conn).__name__: self.reported.append(f"{side}: {e!r}"))
+            conn.on("error", self._reporter(type(conn).__name__))
             conn.on("reconnected", lambda _: self.stats.__setitem__("reconnects", self.stats["reconnects"] + 1))
         joined: dict[str, asyncio.Event] = {}
 
