@@ -81,12 +81,21 @@ class _LoopThread:
 
 
 @pytest.fixture(scope="session")
-def emulator():
+def emulator_loop():
+    """The emulator's asyncio loop thread: ``emulator_loop.run(coro)`` runs a coroutine there
+    (fault injection, a scripted agent, reading the platform state) and returns its result."""
+    runner = _LoopThread()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_loop):
     """The local emulator with the demo bot connected as brand user "bot"."""
     from demo.agent_bot import DEMO_CONFIG, run_bot
     from lpweb.emulator import Emulator
 
-    runner = _LoopThread()
+    runner = emulator_loop
     emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
     state: dict = {}
 
@@ -120,10 +129,7 @@ def emulator():
         if bot.done() and not bot.cancelled() and bot.exception() is not None:
             raise RuntimeError("the demo bot failed during the session") from bot.exception()
     finally:
-        try:
-            runner.run(stop())
-        finally:
-            runner.close()
+        runner.run(stop())
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from .render import Limits, render_content, render_quick_replies
 from .render import validate as v
 from .render.actions import Click
 from .state import Conn, Divider, MsgState, ViewMessage, ViewState
+from .survey import SurveyPanel
 from .vdom import Node, h
 
 log = logging.getLogger("lpweb.widget")
@@ -70,6 +71,7 @@ class WidgetOptions:
     image_hosts: tuple[str, ...] = ()
     title: str | None = None
     storage_prefix: str = "lpweb.widget"
+    link_hosts: tuple[str, ...] = ()     # the brand's own domains: links there skip the "you're leaving" step
 
 
 def _now() -> int:
@@ -115,7 +117,8 @@ class Widget:
         self.last_composing = 0
         self.pause_task: asyncio.Task | None = None
         self.tasks: set[asyncio.Task] = set()
-        self.survey_shown = False
+        self.survey = SurveyPanel()
+        self.leaving: tuple[str, Any] | None = None   # (url, the button that asked) while confirming
         self.closed_view = False
         self._build()
 
@@ -141,7 +144,7 @@ class Widget:
         q = self.root_shadow.querySelector
         self.el = {name: q(f"#{name}") for name in (
             "launcher", "badge", "status", "messages", "pill", "typing", "quick-replies", "outbox", "composer",
-            "file-input", "attach", "message-input", "send", "announcer", "transcript")}
+            "file-input", "attach", "message-input", "send", "announcer", "transcript", "survey", "leave")}
         if draft:
             self.el["message-input"].value = draft
         if isinstance(theme, dict):
@@ -192,7 +195,9 @@ class Widget:
                                             token_store=self.store, wait_for_ready=True)
         self.conn.on("error", lambda err: log.warning("connection error: %s", err))
         self.conn.on("reconnecting", self._on_reconnecting)
-        self.conn.on("reconnected", lambda info=None: self._set_conn(Conn.ONLINE))
+        # reconnecting (countdown) -> catching up (socket back, resync by sequence) -> online
+        self.conn.on("resuming", lambda info=None: self._set_conn(Conn.CATCHING_UP))
+        self.conn.on("reconnected", lambda info=None: self._back_online())
         self.conn.on("close", self._on_conn_close)
         await self.conn.open()
         conv = next((c for c in self.conn.conversations.values() if c.is_open), None)
@@ -214,6 +219,9 @@ class Widget:
         self.conv = conv
         if not resumed:
             self.state.system("sys.started", _now())
+        for p in getattr(conv, "participants", ()):    # who is already there ("left" needs them)
+            if _role(p.role) in ("ASSIGNED_AGENT", "AGENT"):
+                self.state.participants[p.id] = _role(p.role)
         for dialog in conv.dialogs.values():
             for m in dialog.messages:
                 self._on_message(m, history=True)
@@ -265,6 +273,10 @@ class Widget:
         else:
             self._set_conn(Conn.FAILED, reason=str((info or {}).get("reason", "")) if isinstance(info, dict) else "")
 
+    def _back_online(self) -> None:
+        self._set_conn(Conn.ONLINE)
+        self._drain()
+
     def _browser_online(self, online: bool) -> None:
         if not online:
             self._set_conn(Conn.OFFLINE)
@@ -288,8 +300,8 @@ class Widget:
         mine = bool(m.sent_by_current_user())
         ctype = str(m.content_type)
         kind = "rich" if ctype == "rich-content" else "file" if m.is_downloadable else "text"
-        if str(dialog.dialog_type) == "POST_SURVEY" and not self.survey_shown:
-            self.survey_shown = True
+        survey = str(dialog.dialog_type) == "POST_SURVEY"
+        if survey and self.survey.start(dialog.dialog_id):
             self.state.system("sys.survey", (m.server_timestamp or _now()) - 1)
         vm = self.state.receive(sequence=m.sequence, dialog_id=dialog.dialog_id, role=role, mine=mine, body=m.body,
                                 timestamp=m.server_timestamp or _now(), kind=kind, sender_id=m.participant.id,
@@ -299,6 +311,8 @@ class Widget:
             self._render()
             return
         self.lp_messages[vm.key] = m
+        if survey and not mine and m.quick_replies and not history:
+            self.survey.ask(vm.key, vm.body if isinstance(vm.body, str) else "")
         if not mine:
             self._spawn(self._receipt(m, "accept"))
             if m.quick_replies and not history:
@@ -363,6 +377,8 @@ class Widget:
     def _on_conv_close(self, *_: Any) -> None:
         self.state.conversation_closed(_now())
         self.qr_for = None
+        if self.survey.active:
+            self.survey.finish()
         self._set_conn(self.state.conn)
         self._render()
 
@@ -488,8 +504,8 @@ class Widget:
         m = self.state.add_outgoing({"name": name, "preview": preview, "type": ftype}, now=now, kind="file")
         m.progress = 0.0
         self.files[m.client_id] = file
-        self._render(scroll=True)
         self.uploads[m.client_id] = self._spawn(self._upload(m.client_id, file))
+        self._render(scroll=True)
 
     async def _upload(self, client_id: str, file: Any) -> None:
         m = self.state.get(client_id)
@@ -503,6 +519,7 @@ class Widget:
             while self.conv is None or not self.state.can_send_now:
                 await asyncio.sleep(0.5)
             self.state.sending(client_id)
+            self._update_meta(m)
             resp = await self.conv.upload_file(file, None, progress=progress)
         except asyncio.CancelledError:
             self.state.failed(client_id, "cancelled")
@@ -565,6 +582,12 @@ class Widget:
             self.el["file-input"].click()
         elif action == "ui:bottom":
             self._scroll_bottom()
+        elif action == "ui:skip":
+            self.el["message-input"].focus()
+        elif action == "ui:survey-skip":
+            self._skip_survey()
+        elif action in ("ui:leave-go", "ui:leave-stay"):
+            self._end_leave(action == "ui:leave-go")
         elif action.startswith("msg:"):
             _, verb, key = action.split(":", 2)
             self._message_action(verb, key)
@@ -619,24 +642,73 @@ class Widget:
             return
         if click.element == "list":
             return
-        if click.used and click.element not in ("checkbox",):
+        if click.used and click.element not in ("checkbox",) and not click.is_link:
             return
         metadata = list(click.metadata or [])
         if click.ref:
             for sid in sorted(self.selected.get(click.ref, ())):
                 metadata.extend(self.clicks[sid][0].metadata or [])
         click.used = True
-        if str(target.tagName).lower() == "button":
+        if key == self.survey.question_key:
+            self.survey.answer()
+        if str(target.tagName).lower() == "button" and not click.is_link:
             target.disabled = True
         for a in click.actions:
             if a.type == "publishText" and a.text:
                 self.qr_for = None
                 self.send_text(a.text, metadata=metadata or None)
             elif a.type in ("link", "navigate") and a.url:
-                self.js.window.open(a.url, "_blank", "noopener,noreferrer")
+                self._open_link(a.url, target)
             elif self.hooks.on_action:
                 self._safe(self.hooks.on_action, a, click)
         self._render_qr()
+
+    # ------------------------------------------------------------------ links and survey
+    def _open_link(self, url: str, origin: Any) -> None:
+        """Links to the brand's own hosts open at once; others pass through a "You're leaving
+        for host" step (widget.md 3.3), which names the real destination host."""
+        host = str(self.js.URL.new(url).hostname) or url.split(":", 1)[0]
+        if any(host == h or host.endswith("." + h) for h in self.opts.link_hosts):
+            self.js.window.open(url, "_blank", "noopener,noreferrer")
+            return
+        self.leaving = (url, origin)
+        box = self.el["leave"]
+        dom.clear(box)
+        box.appendChild(dom.build(h(
+            "div", {"class": "lpw-leave-inner"},
+            h("p", {"id": "lpw-leave-text"}, self.t("link.leaving", host=host)),
+            h("button", {"type": "button", "class": "lpw-send", "data-action": "ui:leave-go"},
+              self.t("link.continue", host=host)),
+            h("button", {"type": "button", "class": "lpw-link", "data-action": "ui:leave-stay"},
+              self.t("link.stay")))))
+        box.hidden = False
+        box.querySelector("[data-action='ui:leave-go']").focus()
+
+    def _end_leave(self, go: bool) -> None:
+        if self.leaving is None:
+            return
+        url, origin = self.leaving
+        self.leaving = None
+        self.el["leave"].hidden = True
+        dom.clear(self.el["leave"])
+        if go:
+            self.js.window.open(url, "_blank", "noopener,noreferrer")
+        elif origin is not None and origin.isConnected:
+            origin.focus()
+
+    def _skip_survey(self) -> None:
+        """Skip: end the conversation (and with it the survey) without answering."""
+        self.survey.finish(skipped=True)
+        self.qr_for = None
+        self._render_qr()
+        if self.conv is not None and self.conv.is_open:
+            self._spawn(self._close_conversation())
+
+    async def _close_conversation(self) -> None:
+        try:
+            await self.conv.close()
+        except Exception as exc:
+            log.info("closing the conversation failed: %s", exc)
 
     def _message_action(self, verb: str, key: str) -> None:
         m = self.state.get(key)
@@ -733,7 +805,8 @@ class Widget:
 
     def _body(self, m: ViewMessage) -> Node:
         if m.kind == "rich":
-            res = render_content(m.body, limits=self.limits, t=self.t, prefix=_prefix(m.key))
+            res = render_content(m.body, limits=self.limits, t=self.t, prefix=_prefix(m.key),
+                                 renderers=self.hooks.renderers)
             for cid, click in res.actions.clicks.items():
                 self.clicks[cid] = (click, m.key)
             if res.unsupported or res.errors:
@@ -804,17 +877,32 @@ class Widget:
     def _render_qr(self) -> None:
         box = self.el["quick-replies"]
         dom.clear(box)
-        if self.qr_for is None or self.state.closed:
-            return
-        m = self.state.get(self.qr_for)
-        if m is None or not m.quick_replies:
-            return
-        res = render_quick_replies(m.quick_replies, limits=self.limits, t=self.t, prefix=_prefix(m.key) + "q")
-        if res is None:
-            return
-        for cid, click in res.actions.clicks.items():
-            self.clicks[cid] = (click, m.key)
-        box.appendChild(dom.build(res.node))
+        node = None
+        m = self.state.get(self.qr_for) if self.qr_for is not None and not self.state.closed else None
+        if m is not None and m.quick_replies:
+            res = render_quick_replies(m.quick_replies, limits=self.limits, t=self.t, prefix=_prefix(m.key) + "q")
+            if res is not None:
+                for cid, click in res.actions.clicks.items():
+                    self.clicks[cid] = (click, m.key)
+                node = res.node
+        in_survey = m is not None and m.key == self.survey.question_key
+        if node is not None and not in_survey:
+            box.appendChild(dom.build(node))
+        self._render_survey(node if in_survey else None)
+
+    def _render_survey(self, answers: Node | None) -> None:
+        """The CSAT panel: the survey question's answers go there, with Skip (parity item 17)."""
+        panel = self.el["survey"]
+        content = self.survey.node(self.t, answers)
+        had_focus = panel.contains(self.root_shadow.activeElement)
+        dom.clear(panel)
+        panel.hidden = content is None
+        if content is not None:
+            panel.appendChild(dom.build(content))
+            dom.set_attr(panel, "data-state", "done" if self.survey.done else "active")
+            if had_focus:         # keyboard users stay in the panel from one question to the next
+                first = panel.querySelector("button")
+                (first or panel).focus()
 
     def _render_typing(self) -> None:
         names = self.state.typing_names(_now())
@@ -934,6 +1022,7 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
           h("span", {"class": "lpw-badge", "id": "badge", "hidden": True, "aria-hidden": "true"}, "0")),
         h("section", {"class": "lpw-panel", "id": "lpw-panel", "role": "dialog", "aria-labelledby": ids["title"],
                       "aria-modal": "false"},
+          h("button", {"type": "button", "class": "lpw-skip", "data-action": "ui:skip"}, t("composer.skip")),
           h("header", {"class": "lpw-header"},
             h("h2", {"id": ids["title"], "class": "lpw-title"}, opts.title or t("title")),
             h("button", {"type": "button", "class": "lpw-icon", "data-action": "ui:transcript",
@@ -949,6 +1038,9 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
                        "data-action": "ui:bottom"}, t("pill.new", count=0)),
           h("p", {"class": "lpw-typing", "id": "typing", "aria-hidden": "true"}),
           h("div", {"class": "lpw-qr", "id": "quick-replies"}),
+          h("section", {"class": "lpw-survey", "id": "survey", "hidden": True, "aria-labelledby": "lpw-survey-title"}),
+          h("div", {"class": "lpw-leave", "id": "leave", "hidden": True, "role": "alertdialog",
+                    "aria-labelledby": "lpw-leave-text"}),
           h("p", {"class": "lpw-outbox", "id": "outbox", "hidden": True}),
           h("form", {"class": "lpw-composer", "id": "composer", "autocomplete": "off", "novalidate": True},
             h("input", {"type": "file", "id": "file-input", "class": "lpw-file", "accept": ",".join(sorted(IMAGE_TYPES)),

@@ -1,0 +1,363 @@
+"""The widget's feature flows (issue #7, widget.md section 2 "Parity features") in Chromium,
+against the emulator, the demo bot and a scripted agent (scripted_agent.py).
+
+One browser context and page for the whole module (one consumer, one conversation); the
+tests run in file order and build on each other, ending with the survey, which closes the
+conversation. Parity items covered: 1 (connection states), 6 (optimistic send, states),
+7 (durable outbox), 8 (ACCEPT/READ when seen), 9 (typing both ways), 10 (unread),
+11 (history, date dividers), 12 (system messages), 14-15 (structured content, quick
+replies), 16 (files: progress, cancel, retry), 17 (CSAT), 19 (transcript), 20 (keyboard),
+25 (start-up queue), section 3.3 (leaving for an external link).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from scripted_agent import ScriptedAgent
+from support import ROOT, is_outside
+
+from demo.agent_bot import CARD, GREETING, OPTIONS_TEXT, TRANSFERRED_REPLY, TYPING_REPLY, demo_png, echo_reply
+
+HOST = "document.querySelector('[data-lpweb-widget]')"
+READY = f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError"
+T_MS = 30_000
+AGENT = '#messages li.message[data-role="ASSIGNED_AGENT"], #messages li.message[data-role="AGENT"]'
+MINE = '#messages li.message[data-role="CONSUMER"]'
+SHOTS = ROOT / "docs" / "screenshots"
+STAMP = str(int(time.time() * 1000))[-6:]
+
+
+class Chat:
+    def __init__(self, page: Page, agent: ScriptedAgent, url: str) -> None:
+        self.page, self.agent, self.url = page, agent, url
+        self.cid = ""
+        self.outside: list[str] = []
+
+    def ready(self) -> None:
+        self.page.wait_for_function(READY, timeout=60_000)
+
+    def send(self, text: str) -> None:
+        box = self.page.get_by_role("textbox", name="Message")
+        box.fill(text)
+        box.press("Enter")
+
+    def agent_says(self, text: str):
+        return self.page.locator(AGENT, has_text=text)
+
+    def mine(self, text: str):
+        return self.page.locator(MINE, has_text=text)
+
+
+@pytest.fixture(scope="module")
+def chat(browser, base_url, emulator, emulator_loop):
+    context = browser.new_context(base_url=base_url, viewport={"width": 520, "height": 760})
+    page = context.new_page()
+    agent = ScriptedAgent(emulator, emulator_loop).start()
+    c = Chat(page, agent, f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}")
+    context.on("request", lambda r: is_outside(r.url) and c.outside.append(r.url))
+    page.on("websocket", lambda ws: is_outside(ws.url) and c.outside.append(ws.url))
+    page.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: print(f"[pageerror] {e}"))
+    yield c
+    agent.stop()
+    context.close()
+    assert c.outside == [], f"the page contacted hosts other than loopback: {c.outside}"
+
+
+def test_message_typed_before_python_is_queued_then_sent(chat: Chat):
+    """Parity 25: the plain-HTML launcher works before Python; a message typed then is queued
+    (shown as waiting) and sent once the widget is connected. Parity 12: "joined"; 6: states."""
+    page = chat.page
+    first = f"typed early {STAMP}"
+    # Hold Pyodide's loader until the message is typed, so "before Python" is certain on a busy
+    # machine (the first load's wasm compile can otherwise race the typing).
+    held: list = []
+    page.route("**/vendor/pyodide/pyodide.mjs", lambda route: held.append(route))
+    page.goto(chat.url)
+    page.wait_for_function("!!window.lpwebBoot")       # web/widget-boot.js (deferred) is listening
+    boot = page.locator("#lpw-boot-input")
+    boot.fill(first)
+    boot.press("Enter")
+    # Still the pre-Python composer: the message waits in its visible queue.
+    expect(page.locator(".lpw-boot-queue li", has_text=first)).to_have_count(1)
+    assert page.evaluate(f"{HOST}.shadowRoot === null"), "Python was already up: the boot path was not exercised"
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/vendor/pyodide/pyodide.mjs")
+    chat.ready()
+    assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
+    chat.cid = page.evaluate(f"{HOST}.dataset.conversationId")
+    chat.agent.watch(chat.cid)
+    expect(chat.mine(first)).to_have_count(1, timeout=T_MS)
+    expect(chat.agent_says(echo_reply(first))).to_have_count(1, timeout=T_MS)
+    expect(chat.agent_says(GREETING)).to_have_count(1)
+    # The bot ACCEPTs and READs what it answers: the own message reaches "read".
+    expect(chat.mine(first)).to_have_attribute("data-state", "read", timeout=T_MS)
+    expect(chat.mine(first).locator(".lpw-state")).to_have_text("Read")
+    expect(page.locator("#messages li.lpw-system", has_text="Agent joined the conversation")).to_have_count(1)
+    expect(page.locator("#messages li.lpw-system", has_text="Chat started")).to_have_count(1)
+    texts = [e["event"].get("message") for e in chat.agent.events(chat.cid) if e["role"] == "CONSUMER"]
+    assert texts.count(first) == 1, texts
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "light.png"))
+
+
+def test_read_receipts_only_when_seen(chat: Chat):
+    """Parity 8 and 10: a message arriving while the widget is closed is ACCEPTed at once but
+    READ only when the widget is opened and it is in view; the launcher shows the unread count."""
+    page = chat.page
+    seen_before = chat.agent.receipts(chat.cid, "READ")
+    greeting_seq = next(e["sequence"] for e in chat.agent.events(chat.cid)
+                        if e["event"].get("message") == GREETING)
+    assert greeting_seq in seen_before, "the greeting, shown in the open widget, was never marked READ"
+    page.get_by_role("textbox", name="Message").press("Escape")            # close the panel
+    launcher = page.locator("#launcher")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(launcher).to_be_focused()
+    seq = chat.agent.send(chat.cid, f"while you were away {STAMP}")
+    expect(page.locator("#badge")).to_have_text("1", timeout=T_MS)
+    expect(launcher).to_have_attribute("aria-label", re.compile("1 unread message"))
+    deadline = time.monotonic() + 10
+    while seq not in chat.agent.receipts(chat.cid, "ACCEPT") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert seq in chat.agent.receipts(chat.cid, "ACCEPT")
+    page.wait_for_timeout(300)
+    assert seq not in chat.agent.receipts(chat.cid, "READ"), "READ sent for a message nobody could see"
+    launcher.press("Enter")                                                  # keyboard: open again
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    deadline = time.monotonic() + 10
+    while seq not in chat.agent.receipts(chat.cid, "READ") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert seq in chat.agent.receipts(chat.cid, "READ")
+    expect(page.locator("#badge")).to_be_hidden()
+
+
+def test_typing_both_ways(chat: Chat):
+    """Parity 9: real keystrokes publish COMPOSING (seen by the agent); the agent's COMPOSING
+    shows "Agent is typing…", cleared by its message."""
+    page = chat.page
+    box = page.get_by_role("textbox", name="Message")
+    box.press_sequentially("typ", delay=30)
+    deadline = time.monotonic() + 10
+    while (chat.cid, "COMPOSING") not in chat.agent.chat_states and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert (chat.cid, "COMPOSING") in chat.agent.chat_states
+    box.press_sequentially("ing", delay=30)
+    box.press("Enter")
+    expect(page.locator("#typing")).to_have_text("Agent is typing…", timeout=T_MS)
+    expect(chat.agent_says(TYPING_REPLY)).to_have_count(1, timeout=T_MS)
+    expect(page.locator("#typing")).to_have_text("")
+
+
+def test_quick_replies(chat: Chat):
+    """Parity 15: quick replies are one labelled group of buttons; the choice is sent as the
+    consumer's message with the reply's metadata, and the chips go away."""
+    page = chat.page
+    chat.send("options")
+    group = page.get_by_role("group", name="Suggested replies")
+    expect(group.get_by_role("button", name="Coffee")).to_be_visible(timeout=T_MS)
+    expect(group.get_by_role("button")).to_have_count(3)
+    group.get_by_role("button", name="Coffee").click()
+    expect(chat.mine("Coffee")).to_have_count(1, timeout=T_MS)
+    expect(page.locator("#quick-replies button")).to_have_count(0)
+    expect(chat.agent_says(echo_reply("Coffee"))).to_have_count(1, timeout=T_MS)
+    sent = [e for e in chat.agent.events(chat.cid) if e["role"] == "CONSUMER" and e["event"].get("message") == "Coffee"]
+    assert len(sent) == 1 and {"type": "ExternalId", "id": "choice-coffee"} in (sent[0]["metadata"] or []), sent
+    assert OPTIONS_TEXT in page.locator(AGENT).all_text_contents()[-2]
+
+
+def test_card_postback_and_leaving_link(chat: Chat):
+    """Parity 14 and widget.md 3.3: a card's publishText button sends its text once; its link
+    button names the real destination host and asks before leaving; "Stay here" returns focus."""
+    page = chat.page
+    chat.send("card")
+    card = page.locator("#messages li.message[data-kind='rich']").last
+    expect(card.get_by_text("lpweb demo card")).to_be_visible(timeout=T_MS)
+    page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "structured-content.png"))
+    thanks = card.get_by_role("button", name="Say thanks")
+    thanks.click()
+    expect(chat.mine("thanks")).to_have_count(1, timeout=T_MS)
+    expect(thanks).to_be_disabled()
+    expect(chat.agent_says(echo_reply("thanks"))).to_have_count(1, timeout=T_MS)
+    popups: list = []
+    page.context.on("page", lambda p: popups.append(p))
+    link = card.get_by_role("button", name=re.compile("Open the docs"))
+    link.click()
+    leave = page.get_by_role("alertdialog")
+    expect(leave).to_contain_text("You're leaving for developers.liveperson.com")
+    expect(leave.get_by_role("button", name="Continue to developers.liveperson.com")).to_be_focused()
+    leave.get_by_role("button", name="Stay here").press("Enter")
+    expect(leave).to_be_hidden()
+    expect(link).to_be_focused()
+    assert popups == []
+    assert CARD["elements"][0]["text"] == "lpweb demo card"
+
+
+def test_upload_progress_cancel_and_retry(chat: Chat):
+    """Parity 16: a photo shows a local preview and a progress bar while uploading; Cancel stops
+    it (state "Not sent", Retry offered); Retry uploads it again and the agent gets the file."""
+    page = chat.page
+    held: list = []
+    page.route("**/AUTH_async-images/**", lambda route: held.append(route) if route.request.method == "PUT"
+               else route.continue_())
+    png = demo_png(160, 120)
+    page.locator("#file-input").set_input_files(files=[{"name": "photo.png", "mimeType": "image/png", "buffer": png}])
+    item = page.locator("#messages li.message.mine[data-kind='file']").last
+    expect(item.locator("img.lpw-thumb")).to_have_attribute("src", re.compile("^blob:"))
+    expect(item).to_have_attribute("data-state", "sending", timeout=T_MS)
+    expect(item.locator("progress")).to_be_visible()
+    deadline = time.monotonic() + 20
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the upload never reached the file storage"
+    page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "upload-in-progress.png"))
+    item.get_by_role("button", name="Cancel").click()
+    expect(item).to_have_attribute("data-state", "failed", timeout=T_MS)
+    expect(item.locator(".lpw-state")).to_have_text("Not sent")
+    try:
+        held.pop().abort()
+    except Exception:
+        pass        # the browser already gave the request up
+    page.unroute("**/AUTH_async-images/**")
+    item.get_by_role("button", name="Retry").click()
+    expect(item).to_have_attribute("data-state", re.compile("sent|delivered|read"), timeout=T_MS)
+    expect(chat.agent_says(f"Got your file")).to_have_count(1, timeout=T_MS)
+    expect(chat.agent_says(f"({len(png)} bytes)")).to_have_count(1)
+
+
+def test_reconnecting_countdown_then_catching_up(chat: Chat):
+    """Parity 1 and 3: a dropped socket shows "Retrying in N s (attempt 1)", then "Catching
+    up…" while the gap is fetched, then online; what the agent sent meanwhile shows once."""
+    page = chat.page
+    page.evaluate("""() => {
+        const status = document.querySelector('[data-lpweb-widget]').shadowRoot.getElementById('status');
+        window.__states = [[status.dataset.conn, status.textContent]];
+        new MutationObserver(() => window.__states.push([status.dataset.conn, status.textContent]))
+            .observe(status, {attributes: true, childList: true, characterData: true, subtree: true});
+    }""")
+    assert chat.agent.drop_consumer() == 1
+    expect(page.locator("#status")).to_contain_text("Retrying in", timeout=T_MS)
+    missed = f"sent while you were offline {STAMP}"
+    chat.agent.send(chat.cid, missed)
+    expect(page.locator("#status")).to_have_attribute("data-conn", "online", timeout=T_MS)
+    expect(page.locator("#status")).to_be_hidden()
+    expect(chat.agent_says(missed)).to_have_count(1, timeout=T_MS)
+    states = [s for s, _ in page.evaluate("window.__states")]
+    compact = [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s]
+    assert compact[-3:] == ["reconnecting", "catching-up", "online"], compact
+    texts = [t for s, t in page.evaluate("window.__states") if s == "reconnecting"]
+    assert any(re.search(r"Retrying in \d+ s \(attempt 1\)", t) for t in texts), texts
+
+
+def test_outbox_survives_reload(chat: Chat):
+    """Parity 7 and 6: a message written while the connection is down waits (shown, counted),
+    survives a reload, and is sent exactly once when the connection comes back."""
+    page = chat.page
+    blocked = {"on": True}
+
+    def socket(ws):
+        if blocked["on"]:
+            ws.close()
+        else:
+            ws.connect_to_server()
+    page.route_web_socket(re.compile(r"^wss?://"), socket)
+    chat.agent.drop_consumer()
+    expect(page.locator("#status")).to_have_attribute("data-conn", "reconnecting", timeout=T_MS)
+    text = f"kept across a reload {STAMP}"
+    chat.send(text)
+    expect(chat.mine(text)).to_have_attribute("data-state", "queued")
+    expect(page.locator("#outbox")).to_have_text("1 message waiting to send")
+    page.reload()
+    chat.ready()                                       # it cannot connect: the error is shown
+    expect(chat.mine(text)).to_have_attribute("data-state", "queued")
+    expect(page.locator("#outbox")).to_have_text("1 message waiting to send")
+    blocked["on"] = False
+    page.reload()
+    chat.ready()
+    assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
+    assert page.evaluate(f"{HOST}.dataset.conversationId") == chat.cid
+    expect(chat.agent_says(echo_reply(text))).to_have_count(1, timeout=T_MS)
+    expect(chat.mine(text)).to_have_count(1)
+    expect(page.locator("#outbox")).to_be_hidden()
+    sent = [e for e in chat.agent.events(chat.cid) if e["role"] == "CONSUMER" and e["event"].get("message") == text]
+    assert len(sent) == 1, sent
+
+
+def test_history_with_date_dividers(chat: Chat):
+    """Parity 11: after a reload the history is shown in order, under date dividers; seen a day
+    later (the page's clock moved on), the same history sits under "Yesterday"."""
+    page = chat.page
+    dividers = page.locator("#messages li.lpw-divider-date")
+    expect(dividers).to_have_count(1)
+    expect(dividers.first).to_have_text("Today")
+    assert page.locator("#messages li").first.get_attribute("data-kind") == "date"
+    seqs = [int(s) for s in page.locator(AGENT).evaluate_all("els => els.map(e => e.dataset.sequence)")]
+    assert seqs == sorted(seqs), seqs
+    later = page.context.new_page()
+    try:
+        later.clock.set_fixed_time(time.time() + 86_400)
+        later.goto(chat.url)
+        later.wait_for_function(READY, timeout=60_000)
+        assert later.evaluate(f"{HOST}.dataset.conversationId") == chat.cid
+        expect(later.locator("#messages li.lpw-divider-date").first).to_have_text("Yesterday")
+    finally:
+        later.close()
+
+
+def test_transfer_system_messages(chat: Chat):
+    """Parity 12: a transfer shows "left", "transferred" and "joined" lines, then the next agent."""
+    page = chat.page
+    system = page.locator("#messages li.lpw-system")
+    chat.send("transfer")
+    expect(chat.agent_says(TRANSFERRED_REPLY)).to_have_count(1, timeout=T_MS)
+    expect(system.filter(has_text="You're being transferred to another agent")).to_have_count(1)
+    expect(system.filter(has_text="Agent left the conversation")).to_have_count(1)
+    expect(system.filter(has_text="Agent joined the conversation").last).to_be_visible()
+
+
+def test_transcript_download(chat: Chat):
+    """Parity 19: the transcript is made on the client and downloaded as text."""
+    page = chat.page
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download transcript").click()
+    download = info.value
+    assert download.suggested_filename == "transcript.txt"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert f"You: typed early {STAMP}" in text
+    assert f"Agent: {echo_reply('Coffee')}" in text
+    assert "* Agent joined the conversation" in text
+    assert "lpweb demo card" in text
+
+
+def test_survey_after_the_conversation(chat: Chat):
+    """Parity 17 (CSAT) and 12: 'bye' closes the main dialog; the survey panel asks each
+    question with its answers as buttons and Skip (answered here with the keyboard); the answers
+    reach the platform; the panel thanks the consumer; the conversation is shown as ended."""
+    page = chat.page
+    chat.send("bye")
+    survey = page.locator("#survey")
+    expect(survey).to_be_visible(timeout=T_MS)
+    expect(survey.get_by_role("heading", name="How did we do?")).to_be_visible()
+    expect(survey).to_contain_text("How would you rate the service you received?", timeout=T_MS)
+    expect(survey.get_by_role("button", name="Skip")).to_be_visible()
+    expect(page.locator("#messages li.lpw-system", has_text="Please tell us how we did")).to_have_count(1)
+    five = survey.get_by_role("button", name="5", exact=True)
+    five.focus()
+    page.keyboard.press("Enter")
+    expect(survey).to_contain_text("Was your issue resolved?", timeout=T_MS)
+    page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "survey.png"))
+    survey.get_by_role("button", name="Yes").click()
+    expect(survey).to_contain_text("Thank you for your feedback!", timeout=T_MS)
+    expect(page.locator("#status")).to_have_text("This conversation has ended.")
+    expect(page.locator("#messages li.lpw-system", has_text="The conversation was resolved")).to_have_count(1)
+    info = chat.agent.conversation_info(chat.cid)
+    assert info["survey_answers"] == ["5", "Yes"] and info["stage"] == "CLOSE", info
