@@ -38,6 +38,7 @@ class Chat:
         self.page, self.agent, self.url = page, agent, url
         self.cid = ""
         self.outside: list[str] = []
+        self.violations: list[str] = []       # CSP / Trusted Types reports in the console
 
     def ready(self) -> None:
         self.page.wait_for_function(READY, timeout=60_000)
@@ -57,17 +58,26 @@ class Chat:
 @pytest.fixture(scope="module")
 def chat(browser, base_url, emulator, emulator_loop):
     context = browser.new_context(base_url=base_url, viewport={"width": 520, "height": 760})
+    # The demo page runs under a strict CSP with Trusted Types: record every violation.
+    context.add_init_script("""
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+            e => window.__violations.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || '')));
+    """)
     page = context.new_page()
     agent = ScriptedAgent(emulator, emulator_loop).start()
     c = Chat(page, agent, f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}")
     context.on("request", lambda r: is_outside(r.url) and c.outside.append(r.url))
     page.on("websocket", lambda ws: is_outside(ws.url) and c.outside.append(ws.url))
     page.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
+    page.on("console", lambda m: ("Content Security Policy" in m.text or "Trusted Type" in m.text)
+            and c.violations.append(m.text))
     page.on("pageerror", lambda e: print(f"[pageerror] {e}"))
     yield c
     agent.stop()
     context.close()
     assert c.outside == [], f"the page contacted hosts other than loopback: {c.outside}"
+    assert c.violations == [], f"CSP / Trusted Types violations on the demo page: {c.violations}"
 
 
 def test_message_typed_before_python_is_queued_then_sent(chat: Chat):
@@ -96,6 +106,8 @@ def test_message_typed_before_python_is_queued_then_sent(chat: Chat):
     assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
     chat.cid = page.evaluate(f"{HOST}.dataset.conversationId")
     chat.agent.watch(chat.cid)
+    csp = page.locator("meta[http-equiv='Content-Security-Policy']").get_attribute("content")
+    assert "require-trusted-types-for 'script'" in csp and "'unsafe-inline'" not in csp, csp
     expect(chat.mine(first)).to_have_count(1, timeout=T_MS)
     expect(chat.agent_says(echo_reply(first))).to_have_count(1, timeout=T_MS)
     expect(chat.agent_says(GREETING)).to_have_count(1)
@@ -219,6 +231,7 @@ def test_upload_progress_cancel_and_retry(chat: Chat):
     while not held and time.monotonic() < deadline:
         page.wait_for_timeout(50)
     assert held, "the upload never reached the file storage"
+    item.scroll_into_view_if_needed()
     page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "upload-in-progress.png"))
     item.get_by_role("button", name="Cancel").click()
     expect(item).to_have_attribute("data-state", "failed", timeout=T_MS)
@@ -361,3 +374,4 @@ def test_survey_after_the_conversation(chat: Chat):
     expect(page.locator("#messages li.lpw-system", has_text="The conversation was resolved")).to_have_count(1)
     info = chat.agent.conversation_info(chat.cid)
     assert info["survey_answers"] == ["5", "Yes"] and info["stage"] == "CLOSE", info
+    assert page.evaluate("window.__violations") == [], "CSP / Trusted Types violations on the demo page"

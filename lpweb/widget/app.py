@@ -143,7 +143,7 @@ class Widget:
         self.root_shadow.appendChild(self.root)
         q = self.root_shadow.querySelector
         self.el = {name: q(f"#{name}") for name in (
-            "launcher", "badge", "status", "messages", "pill", "typing", "quick-replies", "outbox", "composer",
+            "launcher", "badge", "status", "scroller", "messages", "pill", "typing", "quick-replies", "outbox", "composer",
             "file-input", "attach", "message-input", "send", "announcer", "transcript", "survey", "leave")}
         if draft:
             self.el["message-input"].value = draft
@@ -157,12 +157,12 @@ class Widget:
         L(self.el["composer"], "submit", self._on_submit)
         L(self.el["message-input"], "input", self._on_input)
         L(self.el["file-input"], "change", self._on_file)
-        L(self.el["messages"], "scroll", lambda e: self._update_pill())
+        L(self.el["scroller"], "scroll", lambda e: self._update_pill())
         L(js.document, "visibilitychange", lambda e: self._check_seen())
         L(js.window, "online", lambda e: self._browser_online(True))
         L(js.window, "offline", lambda e: self._browser_online(False))
         self.observer = js.IntersectionObserver.new(self.proxies.proxy(self._on_intersect),
-                                                    dom.to_object({"root": self.el["messages"], "threshold": 0.6}))
+                                                    dom.to_object({"root": self.el["scroller"], "threshold": 0.6}))
         self._set_enabled(False)
         self.host.dataset.pythonMs = str(_now() - int(js.performance.timeOrigin))
 
@@ -924,11 +924,11 @@ class Widget:
                      self.t("launcher.open") + (". " + self.t("launcher.unread", count=n) if n else ""))
 
     def _at_bottom(self) -> bool:
-        el = self.el["messages"]
+        el = self.el["scroller"]
         return int(el.scrollHeight) - int(el.scrollTop) - int(el.clientHeight) < 40
 
     def _scroll_bottom(self) -> None:
-        el = self.el["messages"]
+        el = self.el["scroller"]
         el.scrollTop = el.scrollHeight
 
     def _update_pill(self) -> None:
@@ -1032,8 +1032,10 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
                          "aria-label": t("launcher.close"), "title": t("launcher.close")}, "×")),
           h("p", {"id": "status", "class": "lpw-banner", "role": "status", "data-state": "ok",
                   "data-conn": "connecting"}, t("state.connecting")),
-          h("ol", {"id": ids["log"], "class": "lpw-log", "role": "log", "aria-live": "off",
-                   "aria-relevant": "additions", "aria-label": t("log.label"), "tabindex": "0"}),
+          # The scrolling region is the log; the messages inside it stay a real list.
+          h("div", {"id": "scroller", "class": "lpw-log", "role": "log", "aria-live": "off",
+                    "aria-relevant": "additions", "aria-label": t("log.label"), "tabindex": "0"},
+            h("ol", {"id": ids["log"], "class": "lpw-list"})),
           h("button", {"type": "button", "class": "lpw-pill", "id": "pill", "hidden": True,
                        "data-action": "ui:bottom"}, t("pill.new", count=0)),
           h("p", {"class": "lpw-typing", "id": "typing", "aria-hidden": "true"}),
