@@ -337,6 +337,32 @@ def test_transfer_system_messages(chat: Chat):
     expect(system.filter(has_text="Agent joined the conversation").last).to_be_visible()
 
 
+def test_markdown_subset_and_new_messages_pill(chat: Chat):
+    """Parity 13 and 10: agent text renders the safe markdown subset as elements (its links go
+    through the leaving step too); scrolled up, new messages show a "N new ↓" pill that takes
+    the consumer back down."""
+    page = chat.page
+    chat.agent.send(chat.cid, f"**Bold** and _italic_ with `code` {STAMP}\n- one\n- two\n[the docs](https://example.com/docs)")
+    msg = page.locator(AGENT).filter(has=page.locator("code"))
+    expect(msg.last.locator("strong")).to_have_text("Bold", timeout=T_MS)
+    expect(msg.last.locator("em")).to_have_text("italic")
+    expect(msg.last.locator("code")).to_have_text("code")
+    expect(msg.last.locator("li")).to_have_text(["one", "two"])
+    msg.last.get_by_role("link", name=re.compile("the docs")).click()
+    leave = page.get_by_role("alertdialog")
+    expect(leave).to_contain_text("You're leaving for example.com")
+    leave.get_by_role("button", name="Stay here").click()
+    expect(leave).to_be_hidden()
+    scroller = page.locator("#scroller")
+    scroller.evaluate("el => el.scrollTop = 0")
+    chat.agent.send(chat.cid, f"one more while scrolled up {STAMP}")
+    pill = page.locator("#pill")
+    expect(pill).to_have_text("1 new message ↓", timeout=T_MS)
+    pill.click()
+    expect(pill).to_be_hidden()
+    assert scroller.evaluate("el => el.scrollHeight - el.scrollTop - el.clientHeight") < 40
+
+
 def test_transcript_download(chat: Chat):
     """Parity 19: the transcript is made on the client and downloaded as text."""
     page = chat.page

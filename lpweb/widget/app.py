@@ -221,7 +221,10 @@ class Widget:
             self.state.system("sys.started", _now())
         for p in getattr(conv, "participants", ()):    # who is already there ("left" needs them)
             if _role(p.role) in ("ASSIGNED_AGENT", "AGENT"):
-                self.state.participants[p.id] = _role(p.role)
+                if resumed:
+                    self.state.participants[p.id] = _role(p.role)
+                else:                                  # joined before the listeners below existed
+                    self.state.participant_added(p.id, _role(p.role), self._name(p), _now())
         for dialog in conv.dialogs.values():
             for m in dialog.messages:
                 self._on_message(m, history=True)
@@ -570,6 +573,11 @@ class Widget:
 
     # ------------------------------------------------------------------ clicks
     def _on_click(self, event: Any) -> None:
+        link = event.target.closest(".lpw-md a[href]")
+        if link:                       # links in agent text pass the same "leaving" step
+            event.preventDefault()
+            self._open_link(str(link.href), link)
+            return
         target = event.target.closest("[data-action]")
         if not target:
             return
