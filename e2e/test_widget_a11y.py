@@ -98,6 +98,40 @@ def test_axe_light_states(page_: Page):
     expect(page.locator("#status")).to_have_text("This conversation has ended.", timeout=T_MS)
 
 
+def test_keyboard_only_flow(page_: Page):
+    """Parity 20: skip to the composer, send, pick a quick reply, close and reopen, keys only."""
+    page = page_
+    load(page)                     # the previous conversation ended: a new one, greeted again
+    focused = "() => { const h = document.querySelector('[data-lpweb-widget]'); " \
+              "const a = h.shadowRoot.activeElement; return a ? (a.id || a.textContent) : null; }"
+    page.locator("body").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "launcher"
+    page.keyboard.press("Tab")                         # the open panel starts with a skip link
+    skip = page.get_by_role("button", name="Skip to the message box")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate(focused) == "message-input"
+    page.keyboard.type("options")
+    page.keyboard.press("Enter")
+    water = page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Water")
+    expect(water).to_be_visible(timeout=T_MS)
+    page.keyboard.press("Shift+Tab")                   # composer -> attach -> the last quick reply
+    page.keyboard.press("Shift+Tab")
+    expect(water).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator('#messages li.message[data-role="CONSUMER"]', has_text="Water")).to_have_count(1,
+                                                                                                      timeout=T_MS)
+    expect(water).to_be_hidden()                       # chips go once one is chosen
+    page.keyboard.press("Escape")                      # close: focus returns to the launcher
+    expect(page.locator("#launcher")).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate(focused) == "launcher"
+    page.keyboard.press("Enter")                       # open again: focus lands in the composer
+    expect(page.locator("#launcher")).to_have_attribute("aria-expanded", "true")
+    assert page.evaluate(focused) == "message-input"
+
+
 def test_dark_theme(page_: Page):
     """Parity 21: theme=dark sets the dark custom properties inside the Shadow DOM."""
     page = page_

@@ -393,6 +393,8 @@ def test_survey_after_the_conversation(chat: Chat):
     five.focus()
     page.keyboard.press("Enter")
     expect(survey).to_contain_text("Was your issue resolved?", timeout=T_MS)
+    # keyboard users stay in the panel: the next question's first answer has the focus
+    expect(survey.get_by_role("button", name="Yes")).to_be_focused()
     page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "survey.png"))
     survey.get_by_role("button", name="Yes").click()
     expect(survey).to_contain_text("Thank you for your feedback!", timeout=T_MS)

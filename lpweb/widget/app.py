@@ -670,6 +670,10 @@ class Widget:
             elif self.hooks.on_action:
                 self._safe(self.hooks.on_action, a, click)
         self._render_qr()
+        # A chosen quick reply is gone: keep the focus (in the survey panel, or the composer).
+        if not target.isConnected and self.leaving is None \
+                and not self.el["survey"].contains(self.root_shadow.activeElement):
+            self.el["message-input"].focus()
 
     # ------------------------------------------------------------------ links and survey
     def _open_link(self, url: str, origin: Any) -> None:
@@ -1048,7 +1052,8 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
                        "data-action": "ui:bottom"}, t("pill.new", count=0)),
           h("p", {"class": "lpw-typing", "id": "typing", "aria-hidden": "true"}),
           h("div", {"class": "lpw-qr", "id": "quick-replies"}),
-          h("section", {"class": "lpw-survey", "id": "survey", "hidden": True, "aria-labelledby": "lpw-survey-title"}),
+          h("section", {"class": "lpw-survey", "id": "survey", "hidden": True, "aria-labelledby": "lpw-survey-title",
+                        "tabindex": "-1"}),
           h("div", {"class": "lpw-leave", "id": "leave", "hidden": True, "role": "alertdialog",
                     "aria-labelledby": "lpw-leave-text"}),
           h("p", {"class": "lpw-outbox", "id": "outbox", "hidden": True}),
