@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import logging
 import struct
 import zlib
@@ -86,7 +87,9 @@ async def answer(conversation: lpweb.Conversation, message: lpweb.Message) -> No
     elif command == "options":
         await conversation.send_message(OPTIONS_TEXT, quick_replies=OPTIONS)
     elif command == "picture":
-        await conversation.upload_file(demo_png(), "A picture from the bot")
+        png = demo_png()          # small enough to be its own preview (< 30 KB)
+        await conversation.upload_file(png, "A picture from the bot",
+                                       preview="data:image/png;base64," + base64.b64encode(png).decode())
     elif command == "typing":
         await conversation.set_chat_state("COMPOSING")
         await asyncio.sleep(TYPING_S)

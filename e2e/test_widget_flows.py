@@ -245,6 +245,43 @@ def test_upload_progress_cancel_and_retry(chat: Chat):
     expect(item).to_have_attribute("data-state", re.compile("sent|delivered|read"), timeout=T_MS)
     expect(chat.agent_says(f"Got your file")).to_have_count(1, timeout=T_MS)
     expect(chat.agent_says(f"({len(png)} bytes)")).to_have_count(1)
+    files = [e["event"]["message"] for e in chat.agent.events(chat.cid)
+             if e["role"] == "CONSUMER" and e["event"].get("contentType") == "hosted/file"]
+    assert len(files) == 1, files           # the cancelled attempt published nothing
+    preview = files[0].get("preview", "")
+    assert preview.startswith("data:image/jpeg;base64,") and len(preview) < 30 * 1024, preview[:60]
+
+
+def test_file_checks_and_received_picture(chat: Chat):
+    """Parity 16: files are checked before upload (type, size) with a clear line; a picture from
+    the agent shows its preview and downloads through a fresh URL."""
+    page = chat.page
+    page.locator("#file-input").set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain",
+                                                        "buffer": b"plain text"}])
+    expect(page.locator("#messages li.lpw-system", has_text="Only JPG, PNG and GIF images can be sent")).to_have_count(1)
+    page.locator("#file-input").set_input_files(files=[{"name": "huge.png", "mimeType": "image/png",
+                                                        "buffer": b"\x89PNG" + bytes(3 * 1024 * 1024)}])
+    expect(page.locator("#messages li.lpw-system", has_text="The file is too big (up to 3 MB)")).to_have_count(1)
+    chat.send("picture")
+    picture = page.locator("#messages li.message[data-kind='file']:not(.mine)").last
+    expect(picture.locator("img.lpw-thumb")).to_have_attribute("src", re.compile("^data:image/"), timeout=T_MS)
+    with page.expect_download() as info:
+        picture.get_by_role("button", name=re.compile("Download")).click()
+    assert Path(info.value.path()).read_bytes() == demo_png()
+
+
+def test_browser_offline_and_back(chat: Chat):
+    """Parity 1: the browser going offline is shown at once; back online, the chat is usable."""
+    page = chat.page
+    page.context.set_offline(True)
+    try:
+        expect(page.locator("#status")).to_have_attribute("data-conn", "offline", timeout=T_MS)
+        expect(page.locator("#status")).to_have_text("You're offline. Messages will be sent when you're back online.")
+    finally:
+        page.context.set_offline(False)
+    expect(page.locator("#status")).to_have_attribute("data-conn", "online", timeout=T_MS)
+    chat.send(f"back online {STAMP}")
+    expect(chat.agent_says(echo_reply(f"back online {STAMP}"))).to_have_count(1, timeout=T_MS)
 
 
 def test_reconnecting_countdown_then_catching_up(chat: Chat):

@@ -523,7 +523,10 @@ class Widget:
                 await asyncio.sleep(0.5)
             self.state.sending(client_id)
             self._update_meta(m)
-            resp = await self.conv.upload_file(file, None, progress=progress)
+            from .preview import make_preview
+
+            resp = await self.conv.upload_file(file, None, progress=progress,
+                                               preview=await make_preview(self.js, file))
         except asyncio.CancelledError:
             self.state.failed(client_id, "cancelled")
         except Exception as exc:
