@@ -411,6 +411,8 @@ class Widget:
         m = self.state.add_outgoing(text, now=now)
         self.outbox.add(m.client_id, text, now=now, metadata=metadata,
                         conversation_id=self.conv.conversation_id if self.conv else None)
+        if self.hooks.on_message:
+            self._safe(self.hooks.on_message, m)
         self._render(scroll=True)
         self._drain()
         return m
