@@ -80,6 +80,12 @@ def chat(browser, base_url, emulator, emulator_loop):
     assert c.violations == [], f"CSP / Trusted Types violations on the demo page: {c.violations}"
 
 
+def shared_files(chat: Chat) -> int:
+    """How many files the consumer has shared in the conversation (stored events)."""
+    return sum(1 for e in chat.agent.events(chat.cid)
+               if e["role"] == "CONSUMER" and e["event"].get("contentType") == "hosted/file")
+
+
 def test_message_typed_before_python_is_queued_then_sent(chat: Chat):
     """Parity 25: the plain-HTML launcher works before Python; a message typed then is queued
     (shown as waiting) and sent once the widget is connected. Parity 12: "joined"; 6: states."""
@@ -309,9 +315,11 @@ def test_reconnecting_countdown_then_catching_up(chat: Chat):
 
 
 def test_outbox_survives_reload(chat: Chat):
-    """Parity 7 and 6: a message written while the connection is down waits (shown, counted),
-    survives a reload, and is sent exactly once when the connection comes back."""
+    """Parity 7 and 6: a message and a photo sent while the connection is down wait (shown,
+    counted), survive a reload (the file in IndexedDB), and are sent exactly once when the
+    connection comes back."""
     page = chat.page
+    files_before = shared_files(chat)
     blocked = {"on": True}
 
     def socket(ws):
@@ -325,21 +333,35 @@ def test_outbox_survives_reload(chat: Chat):
     text = f"kept across a reload {STAMP}"
     chat.send(text)
     expect(chat.mine(text)).to_have_attribute("data-state", "queued")
-    expect(page.locator("#outbox")).to_have_text("1 message waiting to send")
+    png = demo_png(40, 30)
+    page.locator("#file-input").set_input_files(files=[{"name": "queued.png", "mimeType": "image/png", "buffer": png}])
+    photo = page.locator("#messages li.message.mine[data-kind='file']", has_text="queued.png")
+    expect(photo).to_have_attribute("data-state", "queued")
+    expect(page.locator("#outbox")).to_have_text("2 messages waiting to send")
     page.reload()
     chat.ready()                                       # it cannot connect: the error is shown
     expect(chat.mine(text)).to_have_attribute("data-state", "queued")
-    expect(page.locator("#outbox")).to_have_text("1 message waiting to send")
+    expect(photo).to_have_attribute("data-state", "queued")          # the file came back from IndexedDB
+    expect(photo.locator("img.lpw-thumb")).to_have_attribute("src", re.compile("^blob:"))
+    expect(page.locator("#outbox")).to_have_text("2 messages waiting to send")
     blocked["on"] = False
     page.reload()
     chat.ready()
     assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
     assert page.evaluate(f"{HOST}.dataset.conversationId") == chat.cid
     expect(chat.agent_says(echo_reply(text))).to_have_count(1, timeout=T_MS)
+    expect(chat.agent_says(f"({len(png)} bytes)")).to_have_count(1, timeout=T_MS)
     expect(chat.mine(text)).to_have_count(1)
     expect(page.locator("#outbox")).to_be_hidden()
     sent = [e for e in chat.agent.events(chat.cid) if e["role"] == "CONSUMER" and e["event"].get("message") == text]
     assert len(sent) == 1, sent
+    page.reload()                                      # nothing is left to replay
+    chat.ready()
+    expect(chat.agent_says(f"({len(png)} bytes)")).to_have_count(1)
+    # a kept upload would be shown (queued) at start-up, before connecting: there is none
+    expect(page.locator("#messages li.message.mine:not([data-state='sent']):not([data-state='delivered'])"
+                        ":not([data-state='read'])")).to_have_count(0)
+    assert shared_files(chat) == files_before + 1      # this photo, once
 
 
 def test_history_with_date_dividers(chat: Chat):

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from . import dom, markdown
 from .announce import Announcer
+from .blobstore import BlobStore
 from .i18n import Catalog
 from .outbox import Outbox, is_already_exists
 from .render import Limits, render_content, render_quick_replies
@@ -103,6 +104,7 @@ class Widget:
 
         self.store = default_token_store()
         self.outbox = Outbox(self.store, f"{options.storage_prefix}.outbox.{options.account_id}")
+        self.blobs = BlobStore(js, f"{options.storage_prefix}.uploads.{options.account_id}")
         self.conn: Any = None
         self.conv: Any = None
         self.els: dict[str, Any] = {}            # message key -> li
@@ -185,6 +187,8 @@ class Widget:
             m = self.state.add_outgoing(item.text, client_id=item.client_id, now=item.created or now, queued=True)
             if item.status == "failed":
                 self.state.failed(m.client_id, item.error)
+        for record in await self.blobs.all():        # uploads not sent before the last reload
+            self._restore_upload(record)
         self._set_enabled(True)
         self._render()
         if not self.opts.csds:
@@ -509,8 +513,22 @@ class Widget:
         m = self.state.add_outgoing({"name": name, "preview": preview, "type": ftype}, now=now, kind="file")
         m.progress = 0.0
         self.files[m.client_id] = file
+        self._spawn(self.blobs.put(m.client_id, file, name, now))
         self.uploads[m.client_id] = self._spawn(self._upload(m.client_id, file))
         self._render(scroll=True)
+
+    def _restore_upload(self, record: dict[str, Any]) -> None:
+        """A kept upload (blobstore): shown again; queued ones are sent once connected."""
+        file, cid = record["file"], record["id"]
+        preview = str(self.js.URL.createObjectURL(file))
+        m = self.state.add_outgoing({"name": record["name"], "preview": preview, "type": str(file.type)},
+                                    client_id=cid, now=record["created"], kind="file", queued=True)
+        m.progress = 0.0
+        self.files[cid] = file
+        if record["status"] == "failed":
+            self.state.failed(cid, "cancelled")
+        else:
+            self.uploads[cid] = self._spawn(self._upload(cid, file))
 
     async def _upload(self, client_id: str, file: Any) -> None:
         m = self.state.get(client_id)
@@ -531,9 +549,12 @@ class Widget:
                                                preview=await make_preview(self.js, file))
         except asyncio.CancelledError:
             self.state.failed(client_id, "cancelled")
+            self._spawn(self.blobs.set_status(client_id, "failed"))
         except Exception as exc:
             self.state.failed(client_id, f"{type(exc).__name__}: {exc}")
+            self._spawn(self.blobs.set_status(client_id, "failed"))
         else:
+            self._spawn(self.blobs.delete(client_id))
             self.state.progress(client_id, 1.0)
             seq = resp.get("sequence") if isinstance(resp, dict) else None
             self.state.acked(client_id, seq, self.conv.open_dialog.dialog_id if self.conv.open_dialog else None)
@@ -735,6 +756,7 @@ class Widget:
             if m.kind == "file" and key in self.files:
                 m.progress = 0.0
                 self.state.sending(key)
+                self._spawn(self.blobs.set_status(key, "queued"))
                 self.uploads[key] = self._spawn(self._upload(key, self.files[key]))
             else:
                 self.outbox.retry(key, now=_now())
@@ -743,7 +765,8 @@ class Widget:
             self._update_meta(m)
         elif verb == "delete":
             self.outbox.cancel(key)
-            self.files.pop(key, None)
+            if self.files.pop(key, None) is not None:
+                self._spawn(self.blobs.delete(key))
             if self.state.delete(key):
                 self._render()
         elif verb == "cancel":
