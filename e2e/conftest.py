@@ -2,6 +2,8 @@
 
 - ``browser_type_launch_args``: /usr/bin/chromium (or $LPWEB_CHROMIUM) with quiet flags.
 - ``site_server`` / ``base_url``: a static server for dist/site/ (``python build.py web``).
+- ``emulator_loop``: the emulator's loop thread; ``emulator_loop.run(coro)`` runs fault
+  injection, a scripted agent (scripted_agent.py) or a look at the platform state there.
 - ``emulator``: ``lpweb.emulator.Emulator(port=0)`` plus the demo bot
   (``demo.agent_bot.run_bot``) in one asyncio loop on a background thread, for the session.
   It listens on another port than the site, so pages talk to it cross-origin.
