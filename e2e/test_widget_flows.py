@@ -67,6 +67,7 @@ def chat(browser, base_url, emulator, emulator_loop):
     page = context.new_page()
     agent = ScriptedAgent(emulator, emulator_loop).start()
     c = Chat(page, agent, f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}")
+    c.base_url = base_url
     context.on("request", lambda r: is_outside(r.url) and c.outside.append(r.url))
     page.on("websocket", lambda ws: is_outside(ws.url) and c.outside.append(ws.url))
     page.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
@@ -374,15 +375,18 @@ def test_history_with_date_dividers(chat: Chat):
     assert page.locator("#messages li").first.get_attribute("data-kind") == "date"
     seqs = [int(s) for s in page.locator(AGENT).evaluate_all("els => els.map(e => e.dataset.sequence)")]
     assert seqs == sorted(seqs), seqs
-    later = page.context.new_page()
+    # Another context with the same storage (the same consumer): its clock is a day ahead
+    # (a context's clock is shared by its pages, so not this module's context).
+    tomorrow = page.context.browser.new_context(base_url=chat.base_url, storage_state=page.context.storage_state())
     try:
-        later.clock.set_fixed_time(time.time() + 86_400)
+        tomorrow.clock.set_fixed_time(time.time() + 86_400)
+        later = tomorrow.new_page()
         later.goto(chat.url)
         later.wait_for_function(READY, timeout=60_000)
         assert later.evaluate(f"{HOST}.dataset.conversationId") == chat.cid
         expect(later.locator("#messages li.lpw-divider-date").first).to_have_text("Yesterday")
     finally:
-        later.close()
+        tomorrow.close()
 
 
 def test_transfer_system_messages(chat: Chat):
@@ -459,6 +463,9 @@ def test_survey_after_the_conversation(chat: Chat):
     expect(survey).to_contain_text("Thank you for your feedback!", timeout=T_MS)
     expect(page.locator("#status")).to_have_text("This conversation has ended.")
     expect(page.locator("#messages li.lpw-system", has_text="The conversation was resolved")).to_have_count(1)
+    # the survey's agent swap is not news: no "waiting for an agent" line; one day, one divider
+    expect(page.locator("#messages li.lpw-system", has_text="Waiting for the next available agent")).to_have_count(0)
+    expect(page.locator("#messages li.lpw-divider-date")).to_have_count(1)
     info = chat.agent.conversation_info(chat.cid)
     assert info["survey_answers"] == ["5", "Yes"] and info["stage"] == "CLOSE", info
     assert page.evaluate("window.__violations") == [], "CSP / Trusted Types violations on the demo page"

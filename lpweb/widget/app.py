@@ -368,9 +368,14 @@ class Widget:
         await asyncio.sleep(max(0.05, (expiry - _now()) / 1000 + 0.05))
         self._render_typing()
 
+    def _in_survey(self) -> bool:
+        """The post-conversation survey runs: its agent/bot swaps are not news for the consumer."""
+        dialogs = getattr(self.conv, "dialogs", None) or {}
+        return any(str(d.dialog_type) == "POST_SURVEY" and d.is_open for d in dialogs.values())
+
     def _on_participant(self, e: dict, added: bool) -> None:
         p = e.get("participant")
-        if p is None:
+        if p is None or self._in_survey():
             return
         role = _role(p.role)
         fn = self.state.participant_added if added else self.state.participant_removed
@@ -378,6 +383,8 @@ class Widget:
             self._render()
 
     def _system(self, key: str) -> None:
+        if self._in_survey():
+            return
         self.state.system(key, _now())
         self._render()
 
@@ -808,12 +815,12 @@ class Widget:
             for key in keys:
                 log_el.appendChild(self.els[key])
             self.order = keys
-        if scroll or at_bottom:
-            self._scroll_bottom()
-        self._render_qr()
+        self._render_qr()          # these change the log's height: scroll after them
         self._render_typing()
         self._render_outbox()
         self._render_badge()
+        if scroll or at_bottom:
+            self._scroll_bottom()
         self._update_pill()
         self._check_seen()
 
