@@ -713,7 +713,7 @@ class Widget:
         """Links to the brand's own hosts open at once; others pass through a "You're leaving
         for host" step (widget.md 3.3), which names the real destination host."""
         host = str(self.js.URL.new(url).hostname) or url.split(":", 1)[0]
-        if any(host == h or host.endswith("." + h) for h in self.opts.link_hosts):
+        if any(host == d or host.endswith("." + d) for d in self.opts.link_hosts):
             self.js.window.open(url, "_blank", "noopener,noreferrer")
             return
         self.leaving = (url, origin)
