@@ -366,8 +366,8 @@ def test_outbox_survives_reload(chat: Chat):
 
 
 def test_history_with_date_dividers(chat: Chat):
-    """Parity 11: after a reload the history is shown in order, under date dividers; seen a day
-    later (the page's clock moved on), the same history sits under "Yesterday"."""
+    """Parity 11 and 22: after a reload the history is shown in order, under date dividers; seen
+    a day later the same history sits under "Yesterday", days later under a locale-made date."""
     page = chat.page
     dividers = page.locator("#messages li.lpw-divider-date")
     expect(dividers).to_have_count(1)
@@ -375,18 +375,21 @@ def test_history_with_date_dividers(chat: Chat):
     assert page.locator("#messages li").first.get_attribute("data-kind") == "date"
     seqs = [int(s) for s in page.locator(AGENT).evaluate_all("els => els.map(e => e.dataset.sequence)")]
     assert seqs == sorted(seqs), seqs
-    # Another context with the same storage (the same consumer): its clock is a day ahead
-    # (a context's clock is shared by its pages, so not this module's context).
-    tomorrow = page.context.browser.new_context(base_url=chat.base_url, storage_state=page.context.storage_state())
-    try:
-        tomorrow.clock.set_fixed_time(time.time() + 86_400)
-        later = tomorrow.new_page()
-        later.goto(chat.url)
-        later.wait_for_function(READY, timeout=60_000)
-        assert later.evaluate(f"{HOST}.dataset.conversationId") == chat.cid
-        expect(later.locator("#messages li.lpw-divider-date").first).to_have_text("Yesterday")
-    finally:
-        tomorrow.close()
+    # Other contexts with the same storage (the same consumer) whose clocks are ahead (a
+    # context's clock is shared by its pages, so not this module's context): one day later the
+    # history is "Yesterday"; three days later it is dated in the locale (ar: Arabic month name).
+    for days, query, want in ((1, "", "^Yesterday$"), (3, "&locale=ar", r"^\S+ [^\x00-\x7f]+$")):
+        later_context = page.context.browser.new_context(base_url=chat.base_url,
+                                                         storage_state=page.context.storage_state())
+        try:
+            later_context.clock.set_fixed_time(time.time() + days * 86_400)
+            later = later_context.new_page()
+            later.goto(chat.url + query)
+            later.wait_for_function(READY, timeout=60_000)
+            assert later.evaluate(f"{HOST}.dataset.conversationId") == chat.cid
+            expect(later.locator("#messages li.lpw-divider-date").first).to_have_text(re.compile(want))
+        finally:
+            later_context.close()
 
 
 def test_transfer_system_messages(chat: Chat):

@@ -826,8 +826,7 @@ class Widget:
 
     def _build_item(self, item: ViewMessage | Divider) -> Any:
         if isinstance(item, Divider):
-            label = (self.state.date_label(item.date, _now(), self.t) if item.kind == "date"
-                     else self.t("divider.new"))
+            label = self._date_label(item.date) if item.kind == "date" else self.t("divider.new")
             return dom.build(h("li", {"class": f"lpw-divider lpw-divider-{item.kind}", "data-kind": item.kind,
                                       "data-key": item.key}, h("span", {}, label)))
         m = item
@@ -913,6 +912,18 @@ class Widget:
             bar.value = round(m.progress * 100)
             dom.set_attr(li, "data-progress", None)
         self._fill_meta(li, m)
+
+    def _date_label(self, d: Any) -> str:
+        """"Today", "Yesterday", else the date in the widget's locale (Intl), year when not this one."""
+        today = self.state.local_date(_now())
+        if (today - d).days in (0, 1):
+            return self.state.date_label(d, _now(), self.t)
+        fmt = {"day": "numeric", "month": "short", **({} if d.year == today.year else {"year": "numeric"})}
+        try:
+            return str(self.js.Date.new(d.year, d.month - 1, d.day).toLocaleDateString(
+                self.cat.lang, dom.to_object(fmt)))
+        except Exception:
+            return d.isoformat()
 
     def _time(self, ms: int) -> str:
         try:
