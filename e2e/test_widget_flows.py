@@ -411,6 +411,10 @@ def test_markdown_subset_and_new_messages_pill(chat: Chat):
     chat.agent.send(chat.cid, f"**Bold** and _italic_ with `code` {STAMP}\n- one\n- two\n[the docs](https://example.com/docs)")
     msg = page.locator(AGENT).filter(has=page.locator("code"))
     expect(msg.last.locator("strong")).to_have_text("Bold", timeout=T_MS)
+    # announced politely with its sender, or counted with others of the same second (throttled);
+    # the log itself stays aria-live="off" so the history is never re-read
+    expect(page.locator("#announcer")).to_have_text(re.compile(r"^(New message from Agent|\d+ new messages)$"))
+    expect(page.locator("#scroller")).to_have_attribute("aria-live", "off")
     expect(msg.last.locator("em")).to_have_text("italic")
     expect(msg.last.locator("code")).to_have_text("code")
     expect(msg.last.locator("li")).to_have_text(["one", "two"])

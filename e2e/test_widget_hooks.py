@@ -1,6 +1,7 @@
 """Hooks for integrators (parity item 24) in Chromium against the emulator and the demo bot:
 before-send edits or vetoes, on-message sees every message, on-state-change sees the
-connection states, a custom renderer replaces an element type (its output still built
+connection states, a brand colour given as a CSS custom property themes the Shadow DOM
+(parity item 21), a custom renderer replaces an element type (its output still built
 through the allow-listed node builder). The page (e2e/harness/widget_hooks.html) runs under
 the strict CSP with Trusted Types.
 """
@@ -39,6 +40,9 @@ def test_integrator_hooks(page: Page, emulator, outside_traffic):
     assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
     expect(page.locator(AGENT).first).to_be_visible(timeout=T_MS)           # the greeting
     box = page.get_by_role("textbox", name="Message")
+    # theme={"--lpw-brand": ...}: the custom property set on the host reaches the shadow tree
+    assert page.evaluate(f"{HOST}.style.getPropertyValue('--lpw-brand')") == "#7a1fa2"
+    expect(page.locator("#send")).to_have_css("background-color", "rgb(122, 31, 162)")
 
     box.fill("veto")
     box.press("Enter")

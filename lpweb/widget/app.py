@@ -1022,14 +1022,16 @@ class Widget:
             self._update_pill()
 
     async def _announce_soon(self) -> None:
+        """Flush the announcer once its throttle allows, until nothing is pending (another
+        task's flush may reset the window meanwhile: wait again rather than drop a message)."""
         await asyncio.sleep(0.05)
-        now = _now()
-        if not self.announcer.due(now):
-            await asyncio.sleep(self.announcer.interval_ms / 1000)
-            now = _now()
-        text = self.announcer.flush(now)
-        if text:
-            dom.set_text(self.el["announcer"], text)
+        while (wait := self.announcer.wait_ms(_now())) is not None:
+            if wait:
+                await asyncio.sleep(wait / 1000)
+                continue
+            text = self.announcer.flush(_now())
+            if text:
+                dom.set_text(self.el["announcer"], text)
 
     # ------------------------------------------------------------------ plumbing
     def _spawn(self, coro: Any) -> asyncio.Task:
