@@ -348,6 +348,7 @@ class Connection(ConnectionEvents):
                 if action is Action.REAUTH:
                     await self._reauthenticate(failure)
                 await self._connect_socket()
+                self.emit("resuming", {"attempt": attempt})   # socket back; catching up before "reconnected"
                 await self._restore_subscriptions()
                 await self._resume_dialogs()
                 for conv in list(self._conversations.values()):
