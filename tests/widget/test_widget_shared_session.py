@@ -298,5 +298,12 @@ async def test_previews_catching_up_and_the_survey_through_the_relay(emu, agent)
     assert answer["dialog_id"] == question()["dialog_id"]
     run = emu.platform.conversation(ACCOUNT, a.s.conversation_id).survey
     await b.until(lambda: run.answers == ["5"], "the answer recorded by the platform")
-    for tab in (a, b):
-        await tab.s.close()
+
+    # The leader leaves: b attaches the resumed conversation and reports the agents already there
+    # as history (the view notes them without a "joined" line, so that their leaving can show).
+    mark = len(seen["participant"])
+    await a.s.close()
+    await b.until(lambda: b.s.role == "leader" and b.s.online, "b leading")
+    await b.until(lambda: len(seen["participant"]) > mark, "the agents already there")
+    assert all(e["added"] and e["history"] for e in seen["participant"][mark:]), seen["participant"][mark:]
+    await b.s.close()
