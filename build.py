@@ -59,6 +59,10 @@ PINS = {
                 "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A=="),
     "pyscript": ("@pyscript/core@0.7.31",
                  "sha512-GqM1aonc1N4RTkNZ1zJ8jJk8+i2cqeztZslPsAiQtn+wHHkUX9Z1FgIg4HjCvhBylB68UKmbTVTzOobpgPIMVQ=="),
+    # Test-only: the accessibility scan of e2e/test_widget_a11y.py injects web/vendor/axe-core/axe.min.js
+    # into the page. It is not copied into dist/site (cmd_web ships only Pyodide and PyScript).
+    "axe-core": ("axe-core@4.14.1",
+                 "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="),
 }
 # The only files of the pyodide package a browser needs (the lock is handled separately).
 PYODIDE_RUNTIME = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
@@ -208,7 +212,7 @@ def vendor(name: str) -> None:
     tgz = cache / (spec.lstrip("@").replace("/", "-").replace("@", "-") + ".tgz")
     if not (tgz.exists() and sri(tgz) == integrity):
         if not shutil.which("npm"):
-            sys.exit("[build] npm is needed once to fetch Pyodide and PyScript (apt-get install -y npm)")
+            sys.exit("[build] npm is needed once to fetch Pyodide, PyScript and axe-core (apt-get install -y npm)")
         cmd = ["npm", "pack", spec, "--pack-destination", str(cache)]
         log("$ " + " ".join(cmd))
         res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)

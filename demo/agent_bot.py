@@ -7,6 +7,8 @@ consumer. Then it answers each consumer message with read receipts and:
 * ``card`` — a structured-content card (text, image, buttons);
 * ``options`` — a question with quick replies;
 * ``picture`` — an image file it uploads;
+* ``typing`` — shows "typing…" for a moment, then answers;
+* ``transfer`` — transfers the conversation to the skill, then picks it up again as the next agent;
 * a file from the consumer — a reply naming the file and its size, after downloading it;
 * ``bye`` — closes the main dialog, which starts the post-conversation survey when the
   conversation's skill has one (the demo emulator's default skill does);
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import logging
 import struct
 import zlib
@@ -30,7 +33,15 @@ from lpweb import DialogType, ParticipantRole, UserType
 
 log = logging.getLogger("lpweb.demo.bot")
 GREETING = ("Hi! I'm the lpweb demo bot. Say something and I'll echo it back. "
-            "Try 'card', 'options', 'picture', or send me an image; 'bye' ends the chat.")
+            "Try 'card', 'options', 'picture', 'typing', 'transfer', or send me an image; 'bye' ends the chat.")
+#: The greeting's quick replies (a welcome message with suggestions, widget.md parity item 18).
+WELCOME_REPLIES = {"type": "quickReplies", "itemsPerRow": 4, "replies": [
+    {"type": "button", "title": command, "click": {"actions": [{"type": "publishText", "text": command}]}}
+    for command in ("card", "options", "picture", "bye")]}
+TYPING_S = 1.5
+TYPING_REPLY = "Done typing."
+TRANSFERRED_REPLY = "Hi, I'm the next agent. How can I help?"
+TRANSFER_SKILL = "2"      # the demo account's second skill ('transfer' moves the conversation there)
 CARD = {"type": "vertical", "elements": [
     {"type": "text", "text": "lpweb demo card", "tooltip": "title", "style": {"bold": True, "size": "large"}},
     {"type": "text", "text": "Structured content rendered safely in your page."},
@@ -76,7 +87,19 @@ async def answer(conversation: lpweb.Conversation, message: lpweb.Message) -> No
     elif command == "options":
         await conversation.send_message(OPTIONS_TEXT, quick_replies=OPTIONS)
     elif command == "picture":
-        await conversation.upload_file(demo_png(), "A picture from the bot")
+        png = demo_png()          # small enough to be its own preview (< 30 KB)
+        await conversation.upload_file(png, "A picture from the bot",
+                                       preview="data:image/png;base64," + base64.b64encode(png).decode())
+    elif command == "typing":
+        await conversation.set_chat_state("COMPOSING")
+        await asyncio.sleep(TYPING_S)
+        await conversation.send_message(TYPING_REPLY)
+    elif command == "transfer":
+        await conversation.send_message("Transferring you to another agent…")
+        other = TRANSFER_SKILL if conversation.skill.skill_id != TRANSFER_SKILL else "-1"
+        await conversation.transfer(skill_id=other)
+        await conversation.join(ParticipantRole.ASSIGNED_AGENT)
+        await conversation.send_message(TRANSFERRED_REPLY)
     elif command == "bye":
         await conversation.send_message("Thanks for chatting with lpweb. Goodbye!")
         main = conversation.get_dialog(DialogType.MAIN)
@@ -89,11 +112,15 @@ async def answer(conversation: lpweb.Conversation, message: lpweb.Message) -> No
 async def serve_conversation(conversation: lpweb.Conversation) -> None:
     """Join one conversation, greet, and answer what the consumer writes in the main dialog."""
 
+    handled: set[int] = set()
+
     @conversation.on("message")
     async def on_message(message: lpweb.Message) -> None:
         if (message.participant.role != ParticipantRole.CONSUMER or not conversation.is_open
-                or message.dialog.dialog_type != DialogType.MAIN or not message.dialog.is_open):
+                or message.dialog.dialog_type != DialogType.MAIN or not message.dialog.is_open
+                or message.sequence in handled):
             return
+        handled.add(message.sequence)
         await message.accept()
         await message.read()
         await answer(conversation, message)
@@ -101,7 +128,14 @@ async def serve_conversation(conversation: lpweb.Conversation) -> None:
     conversation.on("close", lambda: log.info("conversation %s closed", conversation.conversation_id))
     role = ParticipantRole.AGENT if conversation.assigned_agent else ParticipantRole.ASSIGNED_AGENT
     await conversation.join(role)
-    await conversation.send_message(GREETING)
+    await conversation.send_message(GREETING, quick_replies=WELCOME_REPLIES)
+    # Messages the consumer sent before the bot joined (a widget sends what was typed while it
+    # loaded as soon as the conversation exists) came before the join: answer them from history.
+    main = conversation.get_dialog(DialogType.MAIN)
+    if main is not None:
+        await main.get_all_publish_events()
+        for message in list(main.messages):
+            await on_message(message)
 
 
 async def run_bot(csds_domain: str, account_id: str, username: str = "bot", password: str = "bot-password",
@@ -136,7 +170,7 @@ DEMO_IDP_ISSUER = "https://idp.demo.lpweb.invalid"
 DEMO_IDP_SECRET = "lpweb-demo-idp-secret"
 DEMO_CONFIG = {"accounts": [{
     "id": DEMO_ACCOUNT,
-    "skills": [{"id": "-1", "name": "Demo", "survey": True}],
+    "skills": [{"id": "-1", "name": "Demo", "survey": True}, {"id": TRANSFER_SKILL, "name": "Support", "survey": True}],
     "users": [{"name": "bot", "password": "bot-password", "permissions": ["MANAGER"]}],
     "connectors": [{"id": "1", "type": 1},
                    {"id": "2", "type": 2, "issuer": DEMO_IDP_ISSUER, "alg": "HS256", "secret": DEMO_IDP_SECRET}],

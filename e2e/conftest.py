@@ -2,6 +2,8 @@
 
 - ``browser_type_launch_args``: /usr/bin/chromium (or $LPWEB_CHROMIUM) with quiet flags.
 - ``site_server`` / ``base_url``: a static server for dist/site/ (``python build.py web``).
+- ``emulator_loop``: the emulator's loop thread; ``emulator_loop.run(coro)`` runs fault
+  injection, a scripted agent (scripted_agent.py) or a look at the platform state there.
 - ``emulator``: ``lpweb.emulator.Emulator(port=0)`` plus the demo bot
   (``demo.agent_bot.run_bot``) in one asyncio loop on a background thread, for the session.
   It listens on another port than the site, so pages talk to it cross-origin.
@@ -81,12 +83,21 @@ class _LoopThread:
 
 
 @pytest.fixture(scope="session")
-def emulator():
+def emulator_loop():
+    """The emulator's asyncio loop thread: ``emulator_loop.run(coro)`` runs a coroutine there
+    (fault injection, a scripted agent, reading the platform state) and returns its result."""
+    runner = _LoopThread()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_loop):
     """The local emulator with the demo bot connected as brand user "bot"."""
     from demo.agent_bot import DEMO_CONFIG, run_bot
     from lpweb.emulator import Emulator
 
-    runner = _LoopThread()
+    runner = emulator_loop
     emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
     state: dict = {}
 
@@ -120,10 +131,7 @@ def emulator():
         if bot.done() and not bot.cancelled() and bot.exception() is not None:
             raise RuntimeError("the demo bot failed during the session") from bot.exception()
     finally:
-        try:
-            runner.run(stop())
-        finally:
-            runner.close()
+        runner.run(stop())
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ section 4 "Multi-tab": exactly 1 socket per browser and origin, read state in ev
 
 Both tabs live in one browser context (same origin, same localStorage, same BroadcastChannel
 and Web Locks). Tab A opens first and leads; tab B follows: it gets the conversation so far
-from A and sends through A. Then A closes and B takes over: its own websocket, the same
+from A and sends through A (messages, and a file with its preview). Then A closes and B takes over: its own websocket, the same
 consumer and conversation, nothing lost or shown twice. Run with the Web Locks API and
 without it (navigator.locks removed: the BroadcastChannel claim-and-confirm election).
 """
@@ -40,6 +40,14 @@ def consumer_sockets(emulator, conversation_id: str) -> int:
     consumer = next(c.consumer_id for a in platform.accounts.values() for c in a.conversations.values()
                     if c.conversation_id == conversation_id)
     return sum(1 for s in platform.listeners if not getattr(s, "brand", True) and s.consumer_id == consumer)
+
+
+def shared_previews(emulator, conversation_id: str) -> list:
+    """The preview of each file the consumer shared in the conversation (stored events)."""
+    conv = next(c for a in emulator.platform.accounts.values() for c in a.conversations.values()
+                if c.conversation_id == conversation_id)
+    return [r.event["message"].get("preview") for d in conv.dialogs for r in d.events
+            if r.event.get("contentType") == "hosted/file"]
 
 
 def wait_until(page: Page, check, what: str, timeout_s: float = 20.0):
@@ -112,6 +120,8 @@ def test_two_tabs_one_websocket_and_failover(page: Page, emulator, outside_traff
     expect(tab_b.locator('#messages li.message.mine[data-kind="file"]')).to_have_attribute(
         "data-state", re.compile("sent|delivered|read"), timeout=TIMEOUT_MS)
     assert [n for n, _ in sockets] == ["A"]
+    previews = shared_previews(emulator, conversation)          # made by tab B, relayed with the File
+    assert len(previews) == 1 and previews[0].startswith("data:image/jpeg;base64,"), previews
 
     # The leader tab closes: B takes over with its own websocket (same consumer, same conversation).
     closed_at = time.monotonic()

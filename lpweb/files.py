@@ -67,9 +67,26 @@ async def _as_bytes(data: Any) -> tuple[bytes, str | None]:
     raise UsageError("upload_file takes bytes, a bytearray, a memoryview or a pathlib.Path")
 
 
+MAX_PREVIEW_SIZE = 30 * 1024     # protocol.md §5.2: a base64 data URL under 30 KB
+
+
+def check_preview(preview: str | None) -> str | None:
+    """A file message's optional thumbnail: a ``data:image/...;base64,`` URL under 30 KB."""
+    if preview is None:
+        return None
+    if not isinstance(preview, str) or not preview.startswith("data:image/") or ";base64," not in preview:
+        raise UsageError("preview must be a data:image/...;base64, URL")
+    if len(preview) >= MAX_PREVIEW_SIZE:
+        raise UsageError(f"the preview has {len(preview)} characters; the limit is {MAX_PREVIEW_SIZE} (30 KB)")
+    return preview
+
+
 async def upload_file(conversation: Conversation, data: Any, caption: str | None = None, *,
-                      file_type: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Upload ``data`` and share it in ``conversation``; returns the publish answer (FILE-03)."""
+                      file_type: str | None = None, progress: Progress | None = None,
+                      preview: str | None = None) -> dict[str, Any]:
+    """Upload ``data`` and share it in ``conversation``; returns the publish answer (FILE-03).
+    ``preview`` is an optional thumbnail (:func:`check_preview`) shown before a download."""
+    preview = check_preview(preview)
     content, filename = await _as_bytes(data)
     if not content:
         raise UsageError("the file is empty")
@@ -87,6 +104,8 @@ async def upload_file(conversation: Conversation, data: Any, caption: str | None
     if put.status not in (200, 201):
         raise HttpError(put.status, url, None)
     message = {"caption": caption or "", "relativePath": relative_path, "fileType": file_type}
+    if preview:
+        message["preview"] = preview
     return await dialog.publish({"type": "ContentEvent", "contentType": "hosted/file", "message": message})
 
 

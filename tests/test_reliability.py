@@ -94,12 +94,13 @@ async def until(predicate, timeout=T):
 
 
 async def test_consumer_reconnects_resubscribes_and_catches_up(emu) -> None:
-    """MNT-01/02/03, SUB-19/20: drop -> 'reconnecting' -> 'reconnected'; a request made while
-    disconnected is queued and sent afterwards; the missed messages arrive once, in order."""
+    """MNT-01/02/03, SUB-19/20: drop -> 'reconnecting' -> 'resuming' (socket back, catching up)
+    -> 'reconnected'; a request made while disconnected is queued and sent afterwards; the
+    missed messages arrive once, in order."""
     agent = await serving_agent(emu)
     sleep = FastSleep()
     cons = consumer(emu, sleep=sleep)
-    seen = record(cons, "reconnecting", "reconnected", "close")
+    seen = record(cons, "reconnecting", "resuming", "reconnected", "close")
     await cons.open()
     conv = await cons.create_conversation()
     await until(lambda: conv.assigned_agent is not None)
@@ -121,7 +122,7 @@ async def test_consumer_reconnects_resubscribes_and_catches_up(emu) -> None:
     await aconv.send_message("a3")
     await until(lambda: got == ["a1", "a2", "c1", "a3"])
     assert states == [SubscriptionState.DISCONNECTED] and sub.state == SubscriptionState.SUBSCRIBED
-    assert [n for n, _ in seen] == ["reconnecting", "reconnected"]
+    assert [n for n, _ in seen] == ["reconnecting", "resuming", "reconnected"]
     assert seen[0][1]["attempt"] == 1 and 4 <= seen[0][1]["delay"] <= 6 and sleep.asked[0] == seen[0][1]["delay"]
     assert cons.state == ConnectionState.CONNECTED
     await cons.close()

@@ -366,6 +366,7 @@ class Connection(ConnectionEvents):
                     await self._reauthenticate(failure)
                 await self._connect_socket()
                 self._resync_seen = set()
+                self.emit("resuming", {"attempt": attempt})   # socket back; catching up before "reconnected"
                 await self._restore_subscriptions()
                 await self._drop_outdated()
                 await self._resume_dialogs()

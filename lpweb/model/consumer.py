@@ -57,14 +57,21 @@ class ConsumerConnection(Connection):
             self.user_id = jwt_subject(self._token)
             await self._connect_socket()
         except (AuthError, HttpError, TransportError, RequestFailed) as exc:
-            # A stored token the server no longer accepts: forget it and start afresh once.
+            # A stored token the server no longer accepts: start afresh once. A browser sees a
+            # refused handshake and an unreachable server alike (1006), so the stored identity
+            # (and with it the consumer's conversation) is replaced only once a new one connects.
             if not (from_store and _is_auth_failure(exc)):
                 raise
-            self._token_store.delete(self.options.token_store_key)
+            stored = self._token
             await self._teardown_socket()
             self._token = await self._new_consumer_token()
             self.user_id = jwt_subject(self._token)
-            await self._connect_socket()
+            try:
+                await self._connect_socket()
+            except BaseException:
+                self._token = stored
+                self.user_id = jwt_subject(stored)
+                raise
         self._token_store.set(self.options.token_store_key, self._token)
 
     async def _new_consumer_token(self) -> str:

@@ -144,15 +144,16 @@ class Conversation(ConversationEvents):
         await self._require_open_dialog().publish({"type": "ChatStateEvent", "chatState": str(chat_state)})
 
     async def upload_file(self, data: Any, caption: str | None = None, *, file_type: str | None = None,
-                          progress: Any = None) -> dict[str, Any]:
+                          progress: Any = None, preview: str | None = None) -> dict[str, Any]:
         """Upload a file (bytes, a path, or in the browser a File/Blob/ArrayBuffer) and share
-        it (CONV-13, FILE-02..05). ``progress(sent, total)`` reports the upload.
+        it (CONV-13, FILE-02..05). ``progress(sent, total)`` reports the upload; ``preview``
+        is an optional thumbnail (a ``data:image/...;base64,`` URL under 30 KB).
 
         Raises :class:`~lpweb.errors.UsageError` for empty, oversize (> 3 MB) or
-        unsupported files before anything is sent."""
+        unsupported files, or a bad preview, before anything is sent."""
         from ..files import upload_file
 
-        return await upload_file(self, data, caption, file_type=file_type, progress=progress)
+        return await upload_file(self, data, caption, file_type=file_type, progress=progress, preview=preview)
 
     def _require_open_dialog(self) -> Dialog:
         self._ensure_open()

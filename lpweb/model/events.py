@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from ..enums import ParticipantChatState
     from .participant import Participant, Skill
 
-__all__ = ["EVENTS", "CloseInfo", "ReconnectingInfo", "ReconnectedInfo", "AgentStateInfo", "ParticipantChange",
-           "SkillTransfer", "AgentTransfer", "BackToQueue", "ConsumerStepUp", "ChatStateChange",
+__all__ = ["EVENTS", "CloseInfo", "ReconnectingInfo", "ResumingInfo", "ReconnectedInfo", "AgentStateInfo",
+           "ParticipantChange", "SkillTransfer", "AgentTransfer", "BackToQueue", "ConsumerStepUp", "ChatStateChange",
            "AcceptStatusChange", "render"]
 
 
@@ -43,6 +43,12 @@ class ReconnectingInfo(TypedDict):
     delay: float
     code: int | None
     reauth: bool
+
+
+class ResumingInfo(TypedDict):
+    """``Connection`` ``'resuming'``: the socket is back (this attempt); subscriptions and dialogs
+    are being caught up by sequence before ``'reconnected'``."""
+    attempt: int
 
 
 class ReconnectedInfo(TypedDict):
@@ -116,6 +122,7 @@ EVENTS: dict[str, dict[str, str | None]] = {
         "ready": None,
         "close": "CloseInfo",
         "reconnecting": "ReconnectingInfo",
+        "resuming": "ResumingInfo",
         "reconnected": "ReconnectedInfo",
         "conversation": "Conversation",
         "notification": "Notification",
@@ -172,7 +179,8 @@ if TYPE_CHECKING:
 
     from .conversation import Conversation
     from .events import (AcceptStatusChange, AgentStateInfo, AgentTransfer, BackToQueue, ChatStateChange, CloseInfo,
-                         ConsumerStepUp, ParticipantChange, ReconnectedInfo, ReconnectingInfo, SkillTransfer)
+                         ConsumerStepUp, ParticipantChange, ReconnectedInfo, ReconnectingInfo, ResumingInfo,
+                         SkillTransfer)
     from ..protocol.frames import Notification
     from .message import Message
     from .ring import Ring

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     from .conversation import Conversation
     from .events import (AcceptStatusChange, AgentStateInfo, AgentTransfer, BackToQueue, ChatStateChange, CloseInfo,
-                         ConsumerStepUp, ParticipantChange, ReconnectedInfo, ReconnectingInfo, SkillTransfer)
+                         ConsumerStepUp, ParticipantChange, ReconnectedInfo, ReconnectingInfo, ResumingInfo,
+                         SkillTransfer)
     from ..protocol.frames import Notification
     from .message import Message
     from .ring import Ring
@@ -31,9 +32,9 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 ConnectionEvent = Literal[
-    "open", "ready", "close", "reconnecting", "reconnected", "conversation", "notification", "ring",
-    "agent-state", "token-invalid", "refresh-token", "token-regenerated", "getAgentToken#request",
-    "getAgentToken#response", "error"
+    "open", "ready", "close", "reconnecting", "resuming", "reconnected", "conversation", "notification",
+    "ring", "agent-state", "token-invalid", "refresh-token", "token-regenerated",
+    "getAgentToken#request", "getAgentToken#response", "error"
 ]
 
 ConversationEvent = Literal[
@@ -56,7 +57,7 @@ TokenMaintainerEvent = Literal[
 
 
 class ConnectionEvents(EventEmitter):
-    """Typed events of this emitter: open, ready, close, reconnecting, reconnected, conversation,
+    """Typed events of this emitter: open, ready, close, reconnecting, resuming, reconnected, conversation,
     notification, ring, agent-state, token-invalid, refresh-token, token-regenerated,
     getAgentToken#request, getAgentToken#response, error.
     """
@@ -70,6 +71,8 @@ class ConnectionEvents(EventEmitter):
         def on(self, event: Literal["close"], handler: Callable[[CloseInfo], Any]) -> Self: ...
         @overload
         def on(self, event: Literal["reconnecting"], handler: Callable[[ReconnectingInfo], Any]) -> Self: ...
+        @overload
+        def on(self, event: Literal["resuming"], handler: Callable[[ResumingInfo], Any]) -> Self: ...
         @overload
         def on(self, event: Literal["reconnected"], handler: Callable[[ReconnectedInfo], Any]) -> Self: ...
         @overload
@@ -107,6 +110,8 @@ class ConnectionEvents(EventEmitter):
         def once(self, event: Literal["close"], handler: Callable[[CloseInfo], Any]) -> Self: ...
         @overload
         def once(self, event: Literal["reconnecting"], handler: Callable[[ReconnectingInfo], Any]) -> Self: ...
+        @overload
+        def once(self, event: Literal["resuming"], handler: Callable[[ResumingInfo], Any]) -> Self: ...
         @overload
         def once(self, event: Literal["reconnected"], handler: Callable[[ReconnectedInfo], Any]) -> Self: ...
         @overload
@@ -152,6 +157,10 @@ class ConnectionEvents(EventEmitter):
         async def wait_for(self, event: Literal["reconnecting"],
                            check: Callable[[ReconnectingInfo], bool] | None = None,
                            timeout: float | None = None) -> ReconnectingInfo: ...
+        @overload
+        async def wait_for(self, event: Literal["resuming"],
+                           check: Callable[[ResumingInfo], bool] | None = None,
+                           timeout: float | None = None) -> ResumingInfo: ...
         @overload
         async def wait_for(self, event: Literal["reconnected"],
                            check: Callable[[ReconnectedInfo], bool] | None = None,
@@ -211,6 +220,9 @@ class ConnectionEvents(EventEmitter):
         @overload
         def events(self, name: Literal["reconnecting"], /, *,
                    maxsize: int = 1000) -> AsyncIterator[ReconnectingInfo]: ...
+        @overload
+        def events(self, name: Literal["resuming"], /, *,
+                   maxsize: int = 1000) -> AsyncIterator[ResumingInfo]: ...
         @overload
         def events(self, name: Literal["reconnected"], /, *,
                    maxsize: int = 1000) -> AsyncIterator[ReconnectedInfo]: ...

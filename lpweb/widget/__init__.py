@@ -29,13 +29,15 @@ def __getattr__(name: str) -> Any:
 async def mount(selector: str, *, account_id: str, csds: str | None, skill: str | None = None,
                 theme: Any = None, locale: str = "en", context: dict[str, Any] | None = None,
                 campaign: dict[str, Any] | None = None, open: bool = False,  # noqa: A002
-                image_hosts: tuple[str, ...] | list[str] = (), title: str | None = None,
+                image_hosts: tuple[str, ...] | list[str] = (), link_hosts: tuple[str, ...] | list[str] = (),
+                title: str | None = None,
                 before_send: Callable[[str], str | None] | None = None, on_message: Callable | None = None,
                 on_state_change: Callable | None = None, renderers: dict[str, Callable] | None = None,
                 on_action: Callable | None = None) -> Any:
     """Mount the widget into the element matching ``selector`` (in a Shadow DOM) and connect.
 
-    Returns the :class:`~lpweb.widget.app.Widget`. Messages typed in the pre-Python
+    ``link_hosts`` are the brand's own domains: links elsewhere pass a "You're leaving for
+    <host>" step. Returns the :class:`~lpweb.widget.app.Widget`. Messages typed in the pre-Python
     launcher are sent once connected. A failure to connect is shown in the widget's
     status line (and in the host's ``data-chat-error``) and re-raised.
     """
@@ -54,7 +56,8 @@ async def mount(selector: str, *, account_id: str, csds: str | None, skill: str 
         except Exception:
             pass
     opts = WidgetOptions(account_id=str(account_id), csds=csds, skill=skill, theme=theme, locale=locale,
-                         context=context, campaign=campaign, open=open, image_hosts=tuple(image_hosts), title=title)
+                         context=context, campaign=campaign, open=open, image_hosts=tuple(image_hosts),
+                         link_hosts=tuple(link_hosts), title=title)
     hooks = Hooks(before_send=before_send, on_message=on_message, on_state_change=on_state_change,
                   renderers=dict(renderers or {}), on_action=on_action)
     widget = Widget(host, opts, hooks)

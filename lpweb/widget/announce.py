@@ -30,6 +30,12 @@ class Announcer:
     def due(self, now: int) -> bool:
         return bool(self._pending) and now - self._last >= self.interval_ms
 
+    def wait_ms(self, now: int) -> int | None:
+        """Milliseconds until :meth:`flush` has something to say (None: nothing pending)."""
+        if not self._pending:
+            return None
+        return max(0, self._last + self.interval_ms - now)
+
     def flush(self, now: int) -> str | None:
         if not self.due(now):
             return None

@@ -17,12 +17,14 @@ from typing import Any, Callable
 
 from . import dom, markdown
 from .announce import Announcer
+from .blobstore import BlobStore
 from .i18n import Catalog
 from .outbox import Outbox, is_already_exists
 from .render import Limits, render_content, render_quick_replies
 from .render import validate as v
 from .render.actions import Click
 from .state import Conn, Divider, MsgState, ViewMessage, ViewState
+from .survey import SurveyPanel
 from .tabs import LeaderChanged, RelayClosed
 from .vdom import Node, h
 
@@ -71,6 +73,7 @@ class WidgetOptions:
     image_hosts: tuple[str, ...] = ()
     title: str | None = None
     storage_prefix: str = "lpweb.widget"
+    link_hosts: tuple[str, ...] = ()     # the brand's own domains: links there skip the "you're leaving" step
 
 
 def _now() -> int:
@@ -102,8 +105,10 @@ class Widget:
 
         self.store = default_token_store()
         self.outbox = Outbox(self.store, f"{options.storage_prefix}.outbox.{options.account_id}")
+        self.blobs = BlobStore(js, f"{options.storage_prefix}.uploads.{options.account_id}")
         self.session: Any = None                 # a ChatSession (lpweb.widget.session), shared by the tabs
         self.conversation_id: str | None = None
+        self.role = "none"                       # this tab's role: "leader" | "follower"
         self._boot: list[str] = []
         self.els: dict[str, Any] = {}            # message key -> li
         self.order: list[str] = []
@@ -117,7 +122,8 @@ class Widget:
         self.last_composing = 0
         self.pause_task: asyncio.Task | None = None
         self.tasks: set[asyncio.Task] = set()
-        self.survey_shown = False
+        self.survey = SurveyPanel()
+        self.leaving: tuple[str, Any] | None = None   # (url, the button that asked) while confirming
         self.closed_view = False
         self._build()
 
@@ -142,8 +148,8 @@ class Widget:
         self.root_shadow.appendChild(self.root)
         q = self.root_shadow.querySelector
         self.el = {name: q(f"#{name}") for name in (
-            "launcher", "badge", "status", "messages", "pill", "typing", "quick-replies", "outbox", "composer",
-            "file-input", "attach", "message-input", "send", "announcer", "transcript")}
+            "launcher", "badge", "status", "scroller", "messages", "pill", "typing", "quick-replies", "outbox", "composer",
+            "file-input", "attach", "message-input", "send", "announcer", "transcript", "survey", "leave")}
         if draft:
             self.el["message-input"].value = draft
         if isinstance(theme, dict):
@@ -156,12 +162,12 @@ class Widget:
         L(self.el["composer"], "submit", self._on_submit)
         L(self.el["message-input"], "input", self._on_input)
         L(self.el["file-input"], "change", self._on_file)
-        L(self.el["messages"], "scroll", lambda e: self._update_pill())
+        L(self.el["scroller"], "scroll", lambda e: self._update_pill())
         L(js.document, "visibilitychange", lambda e: self._check_seen())
         L(js.window, "online", lambda e: self._browser_online(True))
         L(js.window, "offline", lambda e: self._browser_online(False))
         self.observer = js.IntersectionObserver.new(self.proxies.proxy(self._on_intersect),
-                                                    dom.to_object({"root": self.el["messages"], "threshold": 0.6}))
+                                                    dom.to_object({"root": self.el["scroller"], "threshold": 0.6}))
         self._set_enabled(False)
         self.host.dataset.pythonMs = str(_now() - int(js.performance.timeOrigin))
 
@@ -186,7 +192,7 @@ class Widget:
         for name, handler in (("role", self._on_role), ("connection", self._on_connection),
                               ("conversation", self._on_conversation), ("message", self._on_message),
                               ("accept-status", self._on_accept_status), ("chat-state", self._on_chat_state),
-                              ("participant", self._on_participant), ("system", lambda e: self._system(e["key"])),
+                              ("participant", self._on_participant), ("system", self._on_system),
                               ("conversation-close", self._on_conv_close)):
             self.session.on(name, handler)
         await self.session.start()           # elects this tab's role; a leader connects
@@ -197,6 +203,7 @@ class Widget:
         until the leader confirms, and hands it over if it becomes the leader."""
         from ..transports.base import MemoryTokenStore
 
+        self.role = role
         self.host.dataset.tabRole = role
         if role == "leader" and self.outbox.store is not self.store:
             durable = Outbox(self.store, self.outbox.key)     # what the previous leader left unsent, plus ours
@@ -214,6 +221,8 @@ class Widget:
             m = self.state.add_outgoing(item.text, client_id=item.client_id, now=item.created or now, queued=True)
             if item.status == "failed":
                 self.state.failed(m.client_id, item.error)
+        if role == "leader":
+            self._spawn(self._restore_uploads())
         self._render()
 
     def _on_conversation(self, e: dict) -> None:
@@ -254,6 +263,8 @@ class Widget:
         if state == "online":
             self._set_conn(Conn.ONLINE)
             self._drain()
+        elif state == "catching-up":            # socket back, resyncing by sequence (still queueing)
+            self._set_conn(Conn.CATCHING_UP)
         elif state == "reconnecting":
             self._set_conn(Conn.RECONNECTING, attempt=e.get("attempt"), retry_in_ms=e.get("retry_in_ms") or 0)
         elif state == "closed":
@@ -282,8 +293,8 @@ class Widget:
     def _on_message(self, m: dict) -> None:
         """A ``message`` event of the session (plain data, see :mod:`lpweb.widget.session`)."""
         role, mine, history = _role(m.get("role")), bool(m.get("mine")), bool(m.get("history"))
-        if m.get("dialog_type") == "POST_SURVEY" and not self.survey_shown:
-            self.survey_shown = True
+        survey = m.get("dialog_type") == "POST_SURVEY"
+        if survey and self.survey.start(str(m.get("dialog_id"))):
             self.state.system("sys.survey", (m.get("timestamp") or _now()) - 1)
         vm = self.state.receive(sequence=m.get("sequence"), dialog_id=m.get("dialog_id"), role=role, mine=mine,
                                 body=m.get("body"), timestamp=m.get("timestamp") or _now(), kind=m.get("kind") or "text",
@@ -293,6 +304,12 @@ class Widget:
             self._render()
             return
         self.lp_messages[vm.key] = (m.get("dialog_id"), m.get("sequence"))
+        if survey and not history:
+            if not mine and m.get("quick_replies"):
+                self.survey.ask(vm.key, vm.body if isinstance(vm.body, str) else "")
+            elif mine and self.survey.question_key is not None:   # answered in another tab
+                self.survey.answer()
+                self.qr_for = None
         if not mine:
             self._spawn(self._receipt(vm.key, "accept"))
             if m.get("quick_replies") and not history:
@@ -350,10 +367,22 @@ class Widget:
         self._render_typing()
 
     def _on_participant(self, e: dict) -> None:
-        role = _role(e.get("role"))
+        """Agents joining or leaving; ``history`` ones (already there when this view started)
+        are only noted, so that their leaving shows; the survey's bot swaps (``survey``) are hidden."""
+        if e.get("survey"):
+            return
+        pid, role = str(e.get("id")), _role(e.get("role"))
+        if e.get("added") and e.get("history"):
+            if role in ("ASSIGNED_AGENT", "AGENT"):
+                self.state.participants[pid] = role
+            return
         fn = self.state.participant_added if e.get("added") else self.state.participant_removed
-        if fn(str(e.get("id")), role, self._name(role), _now()) is not None:
+        if fn(pid, role, self._name(role), _now()) is not None:
             self._render()
+
+    def _on_system(self, e: dict) -> None:
+        if not e.get("survey"):      # transfers inside the post-conversation survey are not news
+            self._system(str(e.get("key")))
 
     def _system(self, key: str) -> None:
         self.state.system(key, _now())
@@ -362,6 +391,8 @@ class Widget:
     def _on_conv_close(self, *_: Any) -> None:
         self.state.conversation_closed(_now())
         self.qr_for = None
+        if self.survey.active:
+            self.survey.finish()
         self._set_conn(self.state.conn)
         self._render()
 
@@ -391,6 +422,8 @@ class Widget:
         m = self.state.add_outgoing(text, now=now)
         self.outbox.add(m.client_id, text, now=now, metadata=metadata,
                         conversation_id=self.conversation_id)
+        if self.hooks.on_message:
+            self._safe(self.hooks.on_message, m)
         self._render(scroll=True)
         self._drain()
         return m
@@ -491,8 +524,36 @@ class Widget:
         m = self.state.add_outgoing({"name": name, "preview": preview, "type": ftype}, now=now, kind="file")
         m.progress = 0.0
         self.files[m.client_id] = file
-        self._render(scroll=True)
+        if self.role == "leader":     # a follower's uploads stay in memory (see _restore_uploads)
+            self._spawn(self.blobs.put(m.client_id, file, name, now))
         self.uploads[m.client_id] = self._spawn(self._upload(m.client_id, file))
+        self._render(scroll=True)
+
+    async def _restore_uploads(self) -> None:
+        """The leader tab uploads what IndexedDB keeps (left by a reload, or by a previous leader
+        tab); as a follower this tab kept its uploads in memory: they are kept durably now."""
+        for cid in list(self.uploads):
+            m = self.state.get(cid)
+            if m is not None and cid in self.files:
+                name = m.body.get("name") if isinstance(m.body, dict) else None
+                await self.blobs.put(cid, self.files[cid], str(name or ""), m.timestamp)
+        for record in await self.blobs.all():
+            if record["id"] not in self.files:
+                self._restore_upload(record)
+        self._render()
+
+    def _restore_upload(self, record: dict[str, Any]) -> None:
+        """A kept upload (blobstore): shown again; queued ones are sent once connected."""
+        file, cid = record["file"], record["id"]
+        preview = str(self.js.URL.createObjectURL(file))
+        m = self.state.add_outgoing({"name": record["name"], "preview": preview, "type": str(file.type)},
+                                    client_id=cid, now=record["created"], kind="file", queued=True)
+        m.progress = 0.0
+        self.files[cid] = file
+        if record["status"] == "failed":
+            self.state.failed(cid, "cancelled")
+        else:
+            self.uploads[cid] = self._spawn(self._upload(cid, file))
 
     async def _upload(self, client_id: str, file: Any) -> None:
         m = self.state.get(client_id)
@@ -503,15 +564,28 @@ class Widget:
                 self._update_meta(self.state.get(client_id))
 
         try:
-            while self.conversation_id is None or not self.state.can_send_now:
-                await asyncio.sleep(0.5)
-            self.state.sending(client_id)
-            resp = await self.session.upload_file(file, None, progress=progress)
+            from .preview import make_preview
+
+            preview = await make_preview(self.js, file)
+            while True:
+                while self.conversation_id is None or not self.state.can_send_now:
+                    await asyncio.sleep(0.5)
+                self.state.sending(client_id)
+                self._update_meta(m)
+                try:
+                    resp = await self.session.upload_file(file, None, progress=progress, preview=preview)
+                    break
+                except (LeaderChanged, RelayClosed):
+                    # The leader tab went away mid-upload: upload again through the next leader (or this tab).
+                    await asyncio.sleep(0.2)
         except asyncio.CancelledError:
             self.state.failed(client_id, "cancelled")
+            self._spawn(self.blobs.set_status(client_id, "failed"))
         except Exception as exc:
             self.state.failed(client_id, f"{type(exc).__name__}: {exc}")
+            self._spawn(self.blobs.set_status(client_id, "failed"))
         else:
+            self._spawn(self.blobs.delete(client_id))
             self.state.progress(client_id, 1.0)
             resp = resp if isinstance(resp, dict) else {}
             self.state.acked(client_id, resp.get("sequence"), resp.get("dialog_id"))
@@ -557,6 +631,11 @@ class Widget:
 
     # ------------------------------------------------------------------ clicks
     def _on_click(self, event: Any) -> None:
+        link = event.target.closest(".lpw-md a[href]")
+        if link:                       # links in agent text pass the same "leaving" step
+            event.preventDefault()
+            self._open_link(str(link.href), link)
+            return
         target = event.target.closest("[data-action]")
         if not target:
             return
@@ -569,6 +648,12 @@ class Widget:
             self.el["file-input"].click()
         elif action == "ui:bottom":
             self._scroll_bottom()
+        elif action == "ui:skip":
+            self.el["message-input"].focus()
+        elif action == "ui:survey-skip":
+            self._skip_survey()
+        elif action in ("ui:leave-go", "ui:leave-stay"):
+            self._end_leave(action == "ui:leave-go")
         elif action.startswith("msg:"):
             _, verb, key = action.split(":", 2)
             self._message_action(verb, key)
@@ -623,24 +708,77 @@ class Widget:
             return
         if click.element == "list":
             return
-        if click.used and click.element not in ("checkbox",):
+        if click.used and click.element not in ("checkbox",) and not click.is_link:
             return
         metadata = list(click.metadata or [])
         if click.ref:
             for sid in sorted(self.selected.get(click.ref, ())):
                 metadata.extend(self.clicks[sid][0].metadata or [])
         click.used = True
-        if str(target.tagName).lower() == "button":
+        if key == self.survey.question_key:
+            self.survey.answer()
+        if str(target.tagName).lower() == "button" and not click.is_link:
             target.disabled = True
         for a in click.actions:
             if a.type == "publishText" and a.text:
                 self.qr_for = None
                 self.send_text(a.text, metadata=metadata or None)
             elif a.type in ("link", "navigate") and a.url:
-                self.js.window.open(a.url, "_blank", "noopener,noreferrer")
+                self._open_link(a.url, target)
             elif self.hooks.on_action:
                 self._safe(self.hooks.on_action, a, click)
         self._render_qr()
+        # A chosen quick reply is gone: keep the focus (in the survey panel, or the composer).
+        if not target.isConnected and self.leaving is None \
+                and not self.el["survey"].contains(self.root_shadow.activeElement):
+            self.el["message-input"].focus()
+
+    # ------------------------------------------------------------------ links and survey
+    def _open_link(self, url: str, origin: Any) -> None:
+        """Links to the brand's own hosts open at once; others pass through a "You're leaving
+        for host" step (widget.md 3.3), which names the real destination host."""
+        host = str(self.js.URL.new(url).hostname) or url.split(":", 1)[0]
+        if any(host == d or host.endswith("." + d) for d in self.opts.link_hosts):
+            self.js.window.open(url, "_blank", "noopener,noreferrer")
+            return
+        self.leaving = (url, origin)
+        box = self.el["leave"]
+        dom.clear(box)
+        box.appendChild(dom.build(h(
+            "div", {"class": "lpw-leave-inner"},
+            h("p", {"id": "lpw-leave-text"}, self.t("link.leaving", host=host)),
+            h("button", {"type": "button", "class": "lpw-send", "data-action": "ui:leave-go"},
+              self.t("link.continue", host=host)),
+            h("button", {"type": "button", "class": "lpw-link", "data-action": "ui:leave-stay"},
+              self.t("link.stay")))))
+        box.hidden = False
+        box.querySelector("[data-action='ui:leave-go']").focus()
+
+    def _end_leave(self, go: bool) -> None:
+        if self.leaving is None:
+            return
+        url, origin = self.leaving
+        self.leaving = None
+        self.el["leave"].hidden = True
+        dom.clear(self.el["leave"])
+        if go:
+            self.js.window.open(url, "_blank", "noopener,noreferrer")
+        elif origin is not None and origin.isConnected:
+            origin.focus()
+
+    def _skip_survey(self) -> None:
+        """Skip: end the conversation (and with it the survey) without answering."""
+        self.survey.finish(skipped=True)
+        self.qr_for = None
+        self._render_qr()
+        if self.conversation_id is not None and not self.state.closed:
+            self._spawn(self._close_conversation())
+
+    async def _close_conversation(self) -> None:
+        try:
+            await self.session.close_conversation()
+        except Exception as exc:
+            log.info("closing the conversation failed: %s", exc)
 
     def _message_action(self, verb: str, key: str) -> None:
         m = self.state.get(key)
@@ -650,6 +788,7 @@ class Widget:
             if m.kind == "file" and key in self.files:
                 m.progress = 0.0
                 self.state.sending(key)
+                self._spawn(self.blobs.set_status(key, "queued"))
                 self.uploads[key] = self._spawn(self._upload(key, self.files[key]))
             else:
                 self.outbox.retry(key, now=_now())
@@ -658,7 +797,8 @@ class Widget:
             self._update_meta(m)
         elif verb == "delete":
             self.outbox.cancel(key)
-            self.files.pop(key, None)
+            if self.files.pop(key, None) is not None:
+                self._spawn(self.blobs.delete(key))
             if self.state.delete(key):
                 self._render()
         elif verb == "cancel":
@@ -700,19 +840,18 @@ class Widget:
             for key in keys:
                 log_el.appendChild(self.els[key])
             self.order = keys
-        if scroll or at_bottom:
-            self._scroll_bottom()
-        self._render_qr()
+        self._render_qr()          # these change the log's height: scroll after them
         self._render_typing()
         self._render_outbox()
         self._render_badge()
+        if scroll or at_bottom:
+            self._scroll_bottom()
         self._update_pill()
         self._check_seen()
 
     def _build_item(self, item: ViewMessage | Divider) -> Any:
         if isinstance(item, Divider):
-            label = (self.state.date_label(item.date, _now(), self.t) if item.kind == "date"
-                     else self.t("divider.new"))
+            label = self._date_label(item.date) if item.kind == "date" else self.t("divider.new")
             return dom.build(h("li", {"class": f"lpw-divider lpw-divider-{item.kind}", "data-kind": item.kind,
                                       "data-key": item.key}, h("span", {}, label)))
         m = item
@@ -737,7 +876,8 @@ class Widget:
 
     def _body(self, m: ViewMessage) -> Node:
         if m.kind == "rich":
-            res = render_content(m.body, limits=self.limits, t=self.t, prefix=_prefix(m.key))
+            res = render_content(m.body, limits=self.limits, t=self.t, prefix=_prefix(m.key),
+                                 renderers=self.hooks.renderers)
             for cid, click in res.actions.clicks.items():
                 self.clicks[cid] = (click, m.key)
             if res.unsupported or res.errors:
@@ -798,6 +938,18 @@ class Widget:
             dom.set_attr(li, "data-progress", None)
         self._fill_meta(li, m)
 
+    def _date_label(self, d: Any) -> str:
+        """"Today", "Yesterday", else the date in the widget's locale (Intl), year when not this one."""
+        today = self.state.local_date(_now())
+        if (today - d).days in (0, 1):
+            return self.state.date_label(d, _now(), self.t)
+        fmt = {"day": "numeric", "month": "short", **({} if d.year == today.year else {"year": "numeric"})}
+        try:
+            return str(self.js.Date.new(d.year, d.month - 1, d.day).toLocaleDateString(
+                self.cat.lang, dom.to_object(fmt)))
+        except Exception:
+            return d.isoformat()
+
     def _time(self, ms: int) -> str:
         try:
             return str(self.js.Date.new(ms).toLocaleTimeString(self.cat.lang, dom.to_object(
@@ -808,17 +960,32 @@ class Widget:
     def _render_qr(self) -> None:
         box = self.el["quick-replies"]
         dom.clear(box)
-        if self.qr_for is None or self.state.closed:
-            return
-        m = self.state.get(self.qr_for)
-        if m is None or not m.quick_replies:
-            return
-        res = render_quick_replies(m.quick_replies, limits=self.limits, t=self.t, prefix=_prefix(m.key) + "q")
-        if res is None:
-            return
-        for cid, click in res.actions.clicks.items():
-            self.clicks[cid] = (click, m.key)
-        box.appendChild(dom.build(res.node))
+        node = None
+        m = self.state.get(self.qr_for) if self.qr_for is not None and not self.state.closed else None
+        if m is not None and m.quick_replies:
+            res = render_quick_replies(m.quick_replies, limits=self.limits, t=self.t, prefix=_prefix(m.key) + "q")
+            if res is not None:
+                for cid, click in res.actions.clicks.items():
+                    self.clicks[cid] = (click, m.key)
+                node = res.node
+        in_survey = m is not None and m.key == self.survey.question_key
+        if node is not None and not in_survey:
+            box.appendChild(dom.build(node))
+        self._render_survey(node if in_survey else None)
+
+    def _render_survey(self, answers: Node | None) -> None:
+        """The CSAT panel: the survey question's answers go there, with Skip (parity item 17)."""
+        panel = self.el["survey"]
+        content = self.survey.node(self.t, answers)
+        had_focus = panel.contains(self.root_shadow.activeElement)
+        dom.clear(panel)
+        panel.hidden = content is None
+        if content is not None:
+            panel.appendChild(dom.build(content))
+            dom.set_attr(panel, "data-state", "done" if self.survey.done else "active")
+            if had_focus:         # keyboard users stay in the panel from one question to the next
+                first = panel.querySelector("button")
+                (first or panel).focus()
 
     def _render_typing(self) -> None:
         names = self.state.typing_names(_now())
@@ -840,11 +1007,11 @@ class Widget:
                      self.t("launcher.open") + (". " + self.t("launcher.unread", count=n) if n else ""))
 
     def _at_bottom(self) -> bool:
-        el = self.el["messages"]
+        el = self.el["scroller"]
         return int(el.scrollHeight) - int(el.scrollTop) - int(el.clientHeight) < 40
 
     def _scroll_bottom(self) -> None:
-        el = self.el["messages"]
+        el = self.el["scroller"]
         el.scrollTop = el.scrollHeight
 
     def _update_pill(self) -> None:
@@ -878,14 +1045,16 @@ class Widget:
             self._update_pill()
 
     async def _announce_soon(self) -> None:
+        """Flush the announcer once its throttle allows, until nothing is pending (another
+        task's flush may reset the window meanwhile: wait again rather than drop a message)."""
         await asyncio.sleep(0.05)
-        now = _now()
-        if not self.announcer.due(now):
-            await asyncio.sleep(self.announcer.interval_ms / 1000)
-            now = _now()
-        text = self.announcer.flush(now)
-        if text:
-            dom.set_text(self.el["announcer"], text)
+        while (wait := self.announcer.wait_ms(_now())) is not None:
+            if wait:
+                await asyncio.sleep(wait / 1000)
+                continue
+            text = self.announcer.flush(_now())
+            if text:
+                dom.set_text(self.el["announcer"], text)
 
     # ------------------------------------------------------------------ plumbing
     def _spawn(self, coro: Any) -> asyncio.Task:
@@ -936,6 +1105,7 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
           h("span", {"class": "lpw-badge", "id": "badge", "hidden": True, "aria-hidden": "true"}, "0")),
         h("section", {"class": "lpw-panel", "id": "lpw-panel", "role": "dialog", "aria-labelledby": ids["title"],
                       "aria-modal": "false"},
+          h("button", {"type": "button", "class": "lpw-skip", "data-action": "ui:skip"}, t("composer.skip")),
           h("header", {"class": "lpw-header"},
             h("h2", {"id": ids["title"], "class": "lpw-title"}, opts.title or t("title")),
             h("button", {"type": "button", "class": "lpw-icon", "data-action": "ui:transcript",
@@ -945,12 +1115,18 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
                          "aria-label": t("launcher.close"), "title": t("launcher.close")}, "×")),
           h("p", {"id": "status", "class": "lpw-banner", "role": "status", "data-state": "ok",
                   "data-conn": "connecting"}, t("state.connecting")),
-          h("ol", {"id": ids["log"], "class": "lpw-log", "role": "log", "aria-live": "off",
-                   "aria-relevant": "additions", "aria-label": t("log.label"), "tabindex": "0"}),
+          # The scrolling region is the log; the messages inside it stay a real list.
+          h("div", {"id": "scroller", "class": "lpw-log", "role": "log", "aria-live": "off",
+                    "aria-relevant": "additions", "aria-label": t("log.label"), "tabindex": "0"},
+            h("ol", {"id": ids["log"], "class": "lpw-list"})),
           h("button", {"type": "button", "class": "lpw-pill", "id": "pill", "hidden": True,
                        "data-action": "ui:bottom"}, t("pill.new", count=0)),
           h("p", {"class": "lpw-typing", "id": "typing", "aria-hidden": "true"}),
           h("div", {"class": "lpw-qr", "id": "quick-replies"}),
+          h("section", {"class": "lpw-survey", "id": "survey", "hidden": True, "aria-labelledby": "lpw-survey-title",
+                        "tabindex": "-1"}),
+          h("div", {"class": "lpw-leave", "id": "leave", "hidden": True, "role": "alertdialog",
+                    "aria-labelledby": "lpw-leave-text"}),
           h("p", {"class": "lpw-outbox", "id": "outbox", "hidden": True}),
           h("form", {"class": "lpw-composer", "id": "composer", "autocomplete": "off", "novalidate": True},
             h("input", {"type": "file", "id": "file-input", "class": "lpw-file", "accept": ",".join(sorted(IMAGE_TYPES)),

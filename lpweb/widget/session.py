@@ -4,14 +4,16 @@ anchors" 1). No JS imports: it runs natively too.
 The controller (``app.py``) talks to a :class:`ChatSession` only. Its events carry plain,
 JSON-ready dicts, so the leader tab can relay them over a BroadcastChannel unchanged:
 
-* ``connection`` ``{"state": connecting|online|reconnecting|failed|closed, "attempt", "retry_in_ms", "reason"}``
+* ``connection`` ``{"state": connecting|online|reconnecting|catching-up|failed|closed, "attempt", "retry_in_ms",
+  "reason"}`` (``catching-up``: the socket is back, the conversation resyncs before ``online``)
 * ``conversation`` ``{"conversation_id", "resumed"}``: the conversation shown (again after a failover)
 * ``message`` ``{"sequence", "dialog_id", "dialog_type", "role", "mine", "body", "timestamp", "kind",
   "sender_id", "quick_replies", "history"}``
 * ``accept-status`` ``{"status", "sequence_list", "dialog_id", "mine"}``
 * ``chat-state`` ``{"participant_id", "role", "chat_state", "mine"}``
-* ``participant`` ``{"id", "role", "added"}``
-* ``system`` ``{"key"}`` (``sys.transferred``, ``sys.back_to_queue``)
+* ``participant`` ``{"id", "role", "added", "survey", "history"}`` (``history``: already there when the
+  conversation was attached; ``survey``: a swap while the post-conversation survey runs)
+* ``system`` ``{"key", "survey"}`` (``sys.transferred``, ``sys.back_to_queue``)
 * ``conversation-close`` ``{}``
 * ``role`` ``"leader" | "follower"`` (:class:`~lpweb.widget.shared.SharedSession` only)
 
@@ -54,7 +56,8 @@ class ChatSession(Protocol):
 
     async def set_chat_state(self, state: str) -> None: ...
 
-    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None) -> dict: ...
+    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
+                          preview: str | None = None) -> dict: ...
 
     async def download_file(self, dialog_id: str, sequence: int) -> tuple[bytes, str | None]: ...
 
@@ -108,6 +111,7 @@ class LocalSession(EventEmitter):
         self._connection("connecting")
         self.conn = conn = self._connect()
         conn.on("reconnecting", self._on_reconnecting)
+        conn.on("resuming", lambda info=None: self._connection("catching-up"))
         conn.on("reconnected", lambda info=None: self._connection("online"))
         conn.on("close", self._on_close)
         try:
@@ -134,14 +138,18 @@ class LocalSession(EventEmitter):
         for dialog in conv.dialogs.values():
             for m in dialog.messages:
                 self._on_message(m, history=True)
+        for p in conv.participants:      # agents already there (joined before these listeners existed)
+            if _str(p.role) in ("ASSIGNED_AGENT", "AGENT"):
+                self.emit("participant", {"id": p.id, "role": _str(p.role), "added": True, "survey": False,
+                                          "history": self.resumed})
         conv.on("message", self._on_message)
         conv.on("accept-status", self._on_accept_status)
         conv.on("chat-state", self._on_chat_state)
         conv.on("participant-added", lambda e: self._on_participant(e, True))
         conv.on("participant-removed", lambda e: self._on_participant(e, False))
-        conv.on("transfer-skill", lambda e=None: self.emit("system", {"key": "sys.transferred"}))
-        conv.on("transfer-agent", lambda e=None: self.emit("system", {"key": "sys.transferred"}))
-        conv.on("back-to-queue", lambda e=None: self.emit("system", {"key": "sys.back_to_queue"}))
+        conv.on("transfer-skill", lambda e=None: self._system("sys.transferred"))
+        conv.on("transfer-agent", lambda e=None: self._system("sys.transferred"))
+        conv.on("back-to-queue", lambda e=None: self._system("sys.back_to_queue"))
         conv.on("close", lambda *_: self._record("conversation-close", {}))
 
     # -- events ---------------------------------------------------------------------------------
@@ -187,10 +195,18 @@ class LocalSession(EventEmitter):
             self.emit("chat-state", {"participant_id": p.id, "role": _str(p.role), "chat_state": _str(e.get("chat_state")),
                                      "mine": self._mine(p)})
 
+    def _in_survey(self) -> bool:
+        """The post-conversation survey runs (its bot swaps and transfers are not news)."""
+        dialogs = getattr(self.conv, "dialogs", None) or {}
+        return any(_str(d.dialog_type) == "POST_SURVEY" and d.is_open for d in dialogs.values())
+
     def _on_participant(self, e: dict, added: bool) -> None:
         p = e.get("participant")
         if p is not None:
-            self.emit("participant", {"id": p.id, "role": _str(p.role), "added": added})
+            self.emit("participant", {"id": p.id, "role": _str(p.role), "added": added, "survey": self._in_survey()})
+
+    def _system(self, key: str) -> None:
+        self.emit("system", {"key": key, "survey": self._in_survey()})
 
     def snapshot(self) -> dict[str, Any] | None:
         """What a tab joining late needs: the conversation, connection state and the replayable
@@ -202,7 +218,8 @@ class LocalSession(EventEmitter):
             events.append([name, {**data, "history": True} if name == "message" else data])
         for p in self.conv.participants:
             if _str(p.role) in ("ASSIGNED_AGENT", "AGENT"):
-                events.append(["participant", {"id": p.id, "role": _str(p.role), "added": True, "history": True}])
+                events.append(["participant", {"id": p.id, "role": _str(p.role), "added": True, "survey": False,
+                                               "history": True}])
         return {"conversation": {"conversation_id": self.conversation_id, "resumed": True},
                 "connection": dict(self.connection_state), "events": events}
 
@@ -259,9 +276,10 @@ class LocalSession(EventEmitter):
     async def set_chat_state(self, state: str) -> None:
         await self._require_conv().set_chat_state(state)
 
-    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None) -> dict:
+    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
+                          preview: str | None = None) -> dict:
         conv = self._require_conv()
-        resp = await conv.upload_file(file, caption, progress=progress)
+        resp = await conv.upload_file(file, caption, progress=progress, preview=preview)
         dialog = conv.open_dialog
         return {"sequence": resp.get("sequence") if isinstance(resp, dict) else None,
                 "dialog_id": dialog.dialog_id if dialog else None}
@@ -339,9 +357,10 @@ class RemoteSession(EventEmitter):
     async def set_chat_state(self, state: str) -> None:
         await self.relay.request("chat_state", {"state": state})
 
-    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None) -> dict:
-        return await self.relay.request("upload", {"file": file, "caption": caption}, timeout=120.0,
-                                        progress=progress)
+    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
+                          preview: str | None = None) -> dict:
+        return await self.relay.request("upload", {"file": file, "caption": caption, "preview": preview},
+                                        timeout=120.0, progress=progress)
 
     async def download_file(self, dialog_id: str, sequence: int) -> tuple[bytes, str | None]:
         res = await self.relay.request("download", {"dialog_id": dialog_id, "sequence": sequence}, timeout=120.0)
@@ -375,7 +394,10 @@ async def serve(local: LocalSession, op: str, args: dict[str, Any], progress: Pr
     if op == "upload":
         if args.get("file") is None:
             raise TypeError("upload needs a file")
-        return await local.upload_file(args["file"], args.get("caption"), progress=progress)
+        preview = args.get("preview")
+        if not isinstance(preview, (str, type(None))):
+            raise TypeError("an upload's preview is a data: URL")
+        return await local.upload_file(args["file"], args.get("caption"), progress=progress, preview=preview)
     if op == "close_conversation":
         return await local.close_conversation()
     from .tabs import UnknownOperation

@@ -94,8 +94,9 @@ class SharedSession(EventEmitter):
     async def set_chat_state(self, state: str) -> None:
         await self._inner().set_chat_state(state)
 
-    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None) -> dict:
-        return await self._inner().upload_file(file, caption, progress=progress)
+    async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
+                          preview: str | None = None) -> dict:
+        return await self._inner().upload_file(file, caption, progress=progress, preview=preview)
 
     async def download_file(self, dialog_id: str, sequence: int) -> tuple[bytes, str | None]:
         return await self._inner().download_file(dialog_id, sequence)

@@ -138,6 +138,15 @@ async def test_upload_and_download_with_progress(make_consumer, agent):
         await conv.upload_file(b"\x89PNG\r\n\x1a\n" + b"0" * (3 * 1024 * 1024))
     with pytest.raises(lpweb.UsageError, match="PNG"):
         await conv.upload_file(b"just text")
+    # an optional thumbnail travels with the file message (a data:image URL under 30 KB)
+    thumb = "data:image/png;base64,iVBORw0KGgo="
+    seen = asyncio.ensure_future(agent_conv.wait_for("message", check=lambda m: m.is_downloadable
+                                                     and m.body.get("preview") == thumb, timeout=T))
+    await conv.upload_file(PNG, "with a preview", preview=thumb)
+    assert (await seen).body["caption"] == "with a preview"
+    for bad in ("javascript:alert(1)", "data:image/png;base64," + "A" * 40_000):
+        with pytest.raises(lpweb.UsageError, match="preview"):
+            await conv.upload_file(PNG, preview=bad)
     echo = asyncio.ensure_future(conv.wait_for("message", check=lambda m: m.body == "echo: hi", timeout=T))
     await conv.send_message("hi")
     with pytest.raises(lpweb.UsageError, match="no file"):

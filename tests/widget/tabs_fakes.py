@@ -2,7 +2,8 @@
 
 ``MemoryBus.channel()`` behaves like ``new BroadcastChannel(name)``: a message posted on one
 channel is delivered asynchronously, as a copy (JSON round trip, like a structured clone), to
-every *other* open channel of the bus. ``MemoryLockManager.lock()`` behaves like one exclusive
+every *other* open channel of the bus; a request's ``file`` (bytes here) travels beside the
+JSON, as :class:`~lpweb.widget.tabs_browser.BrowserChannel` sends a File beside it. ``MemoryLockManager.lock()`` behaves like one exclusive
 ``navigator.locks`` name: granted in request order, released explicitly (a closed tab).
 """
 
@@ -36,12 +37,20 @@ class MemoryChannel:
     def post(self, msg: dict[str, Any]) -> None:
         if self.closed:
             return
+        file = None
+        args = msg.get("args")
+        if isinstance(args, dict) and args.get("file") is not None:
+            file = bytes(args["file"])
+            msg = {**msg, "args": {k: v for k, v in args.items() if k != "file"}}
         text = json.dumps(msg)
         self.bus.log.append(json.loads(text))
         loop = asyncio.get_running_loop()
         for other in self.bus.channels:
             if other is not self and not other.closed:
-                loop.call_soon(other._deliver, json.loads(text))
+                copy = json.loads(text)
+                if file is not None:
+                    copy["args"]["file"] = file
+                loop.call_soon(other._deliver, copy)
 
     def _deliver(self, msg: dict[str, Any]) -> None:
         if not self.closed and self.fn is not None:

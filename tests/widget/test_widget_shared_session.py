@@ -3,11 +3,13 @@ anchors" 1): two or three "tabs" (SharedSessions on an in-memory BroadcastChanne
 Lock, one shared token store standing in for localStorage) hold exactly one consumer
 connection; a follower's actions go through the leader; when the leader leaves, another tab
 opens the connection for the same consumer and conversation. Also CONV-10 (send), MSG-04
-(read receipts), CONV-05 (close) through the relay."""
+(read receipts), CONV-05 (close) through the relay; FILE-03 (an upload's preview), the
+catching-up state after a reconnect and the post-conversation survey relayed to followers."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 
 import pytest
@@ -32,9 +34,12 @@ def now() -> int:
     return int(time.monotonic() * 1000)
 
 
+SURVEY_CONFIG = {"accounts": [{**CONFIG["accounts"][0], "skills": [{"id": "-1", "name": "Demo", "survey": True}]}]}
+
+
 @pytest.fixture
-async def emu():
-    async with Emulator(port=0, config=CONFIG) as emulator:
+async def emu(request):
+    async with Emulator(port=0, config=getattr(request, "param", CONFIG)) as emulator:
         yield emulator
 
 
@@ -252,3 +257,53 @@ async def test_two_leaders_after_a_partition_keep_one_connection(emu, agent):
     assert isinstance(sent["sequence"], int)
     for tab in (a, b):
         await tab.s.close()
+
+
+@pytest.mark.parametrize("emu", [SURVEY_CONFIG], indirect=True)
+async def test_previews_catching_up_and_the_survey_through_the_relay(emu, agent):
+    browser = Browser(emu)
+    a = await browser.tab("a").start()
+    b = await browser.tab("b").start()
+    assert (a.s.role, b.s.role) == ("leader", "follower")
+    seen: dict[str, list] = {"connection": [], "participant": [], "system": []}
+    for name, events in seen.items():
+        b.s.on(name, events.append)
+
+    # A follower's upload carries its preview through the relay to the platform (FILE-03).
+    png = demo_png(4, 4)
+    preview = "data:image/png;base64," + base64.b64encode(png).decode()
+    up = await b.s.upload_file(png, "with a preview", preview=preview)
+    await a.until(lambda: (up["dialog_id"], up["sequence"]) in a.messages, "the file message in the leader")
+    assert a.messages[(up["dialog_id"], up["sequence"])]["body"]["preview"] == preview
+    with pytest.raises(lpweb.UsageError):                 # the leader's typed error reaches the follower
+        await b.s.upload_file(png, preview="https://example.com/x.png")
+
+    # The leader's socket drops: every tab hears reconnecting, then catching-up, then online.
+    assert emu.faults.drop_connection("consumer") == 1
+    await b.until(lambda: [e["state"] for e in seen["connection"]][-1:] == ["online"], "b back online")
+    states = [e["state"] for e in seen["connection"]]
+    assert states.index("reconnecting") < states.index("catching-up") < len(states) - 1, states
+
+    # The agent ends the conversation: the survey's bot swap is flagged, its questions reach the
+    # follower, whose answer (a message in the survey dialog) goes through the leader.
+    before = len(seen["participant"])
+    brand_conv = agent.conversations[a.s.conversation_id]
+    await brand_conv.main_dialog.close()
+    question = lambda: next((m for m in b.messages.values() if m["dialog_type"] == "POST_SURVEY"
+                             and m["quick_replies"]), None)
+    await b.until(lambda: question() is not None, "the first survey question in the follower")
+    swaps = seen["participant"][before:]
+    assert swaps and all(e["survey"] for e in swaps), swaps
+    answer = await b.s.send_message("5", client_id="c-survey")
+    assert answer["dialog_id"] == question()["dialog_id"]
+    run = emu.platform.conversation(ACCOUNT, a.s.conversation_id).survey
+    await b.until(lambda: run.answers == ["5"], "the answer recorded by the platform")
+
+    # The leader leaves: b attaches the resumed conversation and reports the agents already there
+    # as history (the view notes them without a "joined" line, so that their leaving can show).
+    mark = len(seen["participant"])
+    await a.s.close()
+    await b.until(lambda: b.s.role == "leader" and b.s.online, "b leading")
+    await b.until(lambda: len(seen["participant"]) > mark, "the agents already there")
+    assert all(e["added"] and e["history"] for e in seen["participant"][mark:]), seen["participant"][mark:]
+    await b.s.close()

@@ -160,3 +160,19 @@ def test_announcer_throttles_and_never_repeats():
     assert a.flush(500) is None
     assert a.flush(1000) == "2 new messages"
     assert a.flush(5000) is None
+
+
+def test_announcer_says_how_long_to_wait():
+    """wait_ms: None with nothing pending, else the rest of the throttle window (the controller
+    loops on it, so a message pending when a window closes is still announced)."""
+    from lpweb.widget.announce import Announcer
+    from lpweb.widget.i18n import Catalog
+
+    a = Announcer(Catalog("en").t, interval_ms=1000)
+    assert a.wait_ms(0) is None
+    a.add("m1", "Anna")
+    assert a.wait_ms(0) == 0 and a.flush(0) == "New message from Anna"
+    a.add("m2", "Anna")
+    assert a.wait_ms(300) == 700 and a.flush(300) is None
+    assert a.wait_ms(1000) == 0 and a.flush(1000) == "New message from Anna"
+    assert a.wait_ms(1200) is None

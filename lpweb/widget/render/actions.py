@@ -43,6 +43,11 @@ class Click:
     def runnable(self) -> bool:
         return bool(self.actions)
 
+    @property
+    def is_link(self) -> bool:
+        """Only link/navigate actions: such a button may be used again (it sends nothing)."""
+        return bool(self.actions) and all(a.type in ("link", "navigate") for a in self.actions)
+
 
 def validate_click(click: Any, limits: Limits) -> tuple[list[Action], list[dict[str, Any]] | None, list[str]]:
     """(actions, metadata, dropped type names) of an element's ``click``."""

@@ -64,8 +64,10 @@ class RenderResult:
 
 
 class _Renderer:
-    def __init__(self, limits: Limits, t: Translate, prefix: str) -> None:
+    def __init__(self, limits: Limits, t: Translate, prefix: str,
+                 renderers: dict[str, Any] | None = None) -> None:
         self.limits = limits
+        self.renderers = renderers or {}
         self.t = t
         self.prefix = prefix
         self.actions = ActionTable(prefix + "a")
@@ -152,9 +154,25 @@ class _Renderer:
         typ = el.get("type")
         if not isinstance(typ, str):
             raise StructureError(f"{path}.type", "missing")
+        custom = self.renderers.get(typ)
+        if custom is not None:
+            node = self.custom(custom, el, typ)
+            if node is not None:
+                return node
         if typ in FALLBACK_TYPES or typ not in SUPPORTED:
             return self.fallback(el, typ)
         return getattr(self, "r_" + typ)(el, path, inline)
+
+    def custom(self, fn: Any, el: dict, typ: str) -> Node | None:
+        """An integrator's renderer (parity item 24): its result must be a vdom Node (so the
+        tag/attribute allow-lists of :mod:`..vdom` still apply); None or an error falls back
+        to the built-in renderer."""
+        try:
+            node = fn(el)
+        except Exception:
+            self.unsupported.append(f"renderer-error:{_type_label(typ)}")
+            return None
+        return node if isinstance(node, Node) else None
 
     def children(self, el: dict, path: str, key: str = "elements", minimum: int = 0, inline: bool = False) -> list[Node]:
         kids = el.get(key)
@@ -415,9 +433,11 @@ def fallback_text(content: Any, limits: Limits = Limits(), max_parts: int = 20) 
 
 
 def render_content(payload: Any, *, limits: Limits = Limits(), t: Translate = _default_t,
-                   prefix: str = "sc") -> RenderResult:
-    """Structured content -> :class:`RenderResult`; never raises on bad data."""
-    r = _Renderer(limits, t, prefix)
+                   prefix: str = "sc", renderers: dict[str, Any] | None = None) -> RenderResult:
+    """Structured content -> :class:`RenderResult`; never raises on bad data.
+
+    ``renderers`` maps an element type to an integrator's ``fn(element) -> Node | None``."""
+    r = _Renderer(limits, t, prefix, renderers)
     try:
         content = parse(payload, limits)
         node = r.element(content, "$")

@@ -1,0 +1,175 @@
+"""Accessibility scan (widget.md section 4 "Accessibility", parity items 20-22): axe-core,
+vendored and sha512-checked by build.py (PINS["axe-core"], test-only), is injected into the
+demo page and run over the page and the widget's Shadow DOM in its main states: closed
+launcher, open chat with messages, structured content with quick replies, the CSAT survey,
+the dark theme and the right-to-left locale. 0 serious or critical violations.
+
+The same module checks that the dark theme's custom properties and ``dir="rtl"`` are applied
+and saves the dark and RTL screenshots into docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from support import ROOT, is_outside
+
+from demo.agent_bot import GREETING, OPTIONS_TEXT
+
+AXE = ROOT / "web" / "vendor" / "axe-core" / "axe.min.js"
+HOST = "document.querySelector('[data-lpweb-widget]')"
+READY = f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError"
+SHOTS = ROOT / "docs" / "screenshots"
+T_MS = 30_000
+AGENT = '#messages li.message[data-role="ASSIGNED_AGENT"], #messages li.message[data-role="AGENT"]'
+
+
+@pytest.fixture(scope="module")
+def page_(browser, base_url, emulator):
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: run `python build.py web` (it vendors axe-core)")
+    context = browser.new_context(base_url=base_url, viewport={"width": 520, "height": 760})
+    page = context.new_page()
+    outside: list[str] = []
+    context.on("request", lambda r: is_outside(r.url) and outside.append(r.url))
+    page.on("pageerror", lambda e: print(f"[pageerror] {e}"))
+    page.base = f"/index.html?csds={emulator.csds_domain}&account={emulator.account_id}"
+    yield page
+    context.close()
+    assert outside == [], outside
+
+
+def load(page: Page, query: str = "") -> None:
+    page.goto(page.base + query)
+    page.wait_for_function(READY, timeout=60_000)
+    assert not page.evaluate(f"{HOST}.dataset.chatError || ''")
+    expect(page.locator(AGENT, has_text=GREETING).first).to_be_visible(timeout=T_MS)
+
+
+def scan(page: Page, state: str) -> None:
+    """Run axe-core over the whole page (shadow roots included); fail on serious/critical."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' > '))}));
+    }""")
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    print(f"axe [{state}]: {len(result)} violations, {len(bad)} serious/critical: "
+          f"{[(v['id'], v['impact']) for v in result]}")
+    assert bad == [], f"axe-core, state {state!r}: {bad}"
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_axe_light_states(page_: Page):
+    page = page_
+    load(page)
+    # The scan reaches into the widget's Shadow DOM: a nameless button planted there is found.
+    page.evaluate(f"{HOST}.shadowRoot.querySelector('.lpw-header').append(document.createElement('button'))")
+    with pytest.raises(AssertionError, match="button-name"):
+        scan(page, "self-check: a nameless button in the shadow root")
+    page.evaluate(f"{HOST}.shadowRoot.querySelector('.lpw-header > button:last-child').remove()")
+    expect(page.get_by_role("log", name="Messages")).to_have_attribute("aria-relevant", "additions")
+    scan(page, "open chat with messages")
+    send(page, "card")
+    expect(page.locator("#messages li.message[data-kind='rich']").last.get_by_text("lpweb demo card")).to_be_visible(
+        timeout=T_MS)
+    send(page, "options")
+    expect(page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Tea")).to_be_visible(
+        timeout=T_MS)
+    assert page.locator(AGENT, has_text=OPTIONS_TEXT).count() == 1
+    scan(page, "structured content and quick replies")
+    page.get_by_role("textbox", name="Message").press("Escape")
+    expect(page.locator("#launcher")).to_have_attribute("aria-expanded", "false")
+    scan(page, "closed launcher")
+    page.locator("#launcher").press("Enter")
+    send(page, "bye")
+    expect(page.locator("#survey")).to_contain_text("How would you rate", timeout=T_MS)
+    scan(page, "survey")
+    page.locator("#survey").get_by_role("button", name="Skip").click()     # ends the conversation
+    expect(page.locator("#survey")).to_contain_text("Survey skipped")
+    expect(page.locator("#status")).to_have_text("This conversation has ended.", timeout=T_MS)
+
+
+def test_keyboard_only_flow(page_: Page):
+    """Parity 20: skip to the composer, send, pick a quick reply, close and reopen, keys only."""
+    page = page_
+    load(page)                     # the previous conversation ended: a new one, greeted again
+    focused = "() => { const h = document.querySelector('[data-lpweb-widget]'); " \
+              "const a = h.shadowRoot.activeElement; return a ? (a.id || a.textContent) : null; }"
+    page.locator("body").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "launcher"
+    page.keyboard.press("Tab")                         # the open panel starts with a skip link
+    skip = page.get_by_role("button", name="Skip to the message box")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate(focused) == "message-input"
+    page.keyboard.type("options")
+    page.keyboard.press("Enter")
+    water = page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Water")
+    expect(water).to_be_visible(timeout=T_MS)
+    page.keyboard.press("Shift+Tab")                   # composer -> attach -> the last quick reply
+    page.keyboard.press("Shift+Tab")
+    expect(water).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator('#messages li.message[data-role="CONSUMER"]', has_text="Water")).to_have_count(1,
+                                                                                                      timeout=T_MS)
+    expect(water).to_be_hidden()                       # chips go once one is chosen
+    page.keyboard.press("Escape")                      # close: focus returns to the launcher
+    expect(page.locator("#launcher")).to_have_attribute("aria-expanded", "false")
+    assert page.evaluate(focused) == "launcher"
+    page.keyboard.press("Enter")                       # open again: focus lands in the composer
+    expect(page.locator("#launcher")).to_have_attribute("aria-expanded", "true")
+    assert page.evaluate(focused) == "message-input"
+
+
+def test_dark_theme(page_: Page):
+    """Parity 21: theme=dark sets the dark custom properties inside the Shadow DOM."""
+    page = page_
+    load(page, "&theme=dark")
+    root = page.locator(".lpw")
+    expect(root).to_have_class("lpw lpw-theme-dark lpw-open")
+    colours = page.evaluate("""() => {
+        const root = document.querySelector('[data-lpweb-widget]').shadowRoot.querySelector('.lpw');
+        const panel = root.querySelector('.lpw-panel');
+        const s = getComputedStyle(root);
+        return {bg: s.getPropertyValue('--_bg').trim(), fg: s.getPropertyValue('--_fg').trim(),
+                panel: getComputedStyle(panel).backgroundColor};
+    }""")
+    assert colours == {"bg": "#15191f", "fg": "#e9edf2", "panel": "rgb(21, 25, 31)"}, colours
+    send(page, "card")
+    expect(page.locator("#messages li.message[data-kind='rich']").last.get_by_text("lpweb demo card")).to_be_visible(
+        timeout=T_MS)
+    scan(page, "dark theme")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "dark.png"))
+
+
+def test_right_to_left_locale(page_: Page):
+    """Parity 22: locale=ar lays the widget out right to left with the Arabic catalog."""
+    page = page_
+    load(page, "&locale=ar")
+    root = page.locator(".lpw")
+    expect(root).to_have_attribute("dir", "rtl")
+    expect(root).to_have_attribute("lang", "ar")
+    expect(page.locator("#send")).to_have_text("إرسال")
+    direction = page.evaluate(f"getComputedStyle({HOST}.shadowRoot.querySelector('.lpw-log')).direction")
+    assert direction == "rtl"
+    # An agent's bubble starts on the right in RTL (flex-start), the consumer's on the left.
+    gaps = page.evaluate(f"""() => {{
+        const shadow = {HOST}.shadowRoot, log = shadow.querySelector('#messages').getBoundingClientRect();
+        const li = shadow.querySelector('#messages li.message:not(.mine)').getBoundingClientRect();
+        return {{right: log.right - li.right, left: li.left - log.left}};
+    }}""")
+    assert gaps["right"] < 30 < gaps["left"], gaps
+    scan(page, "right-to-left")
+    page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "rtl.png"))
