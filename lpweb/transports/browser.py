@@ -21,6 +21,9 @@ from .base import HttpResponse, ProgressFn, TransportClosed
 
 __all__ = ["BrowserTransport", "BrowserWebSocket", "LocalStorageTokenStore"]
 
+OPEN_TIMEOUT = 15.0
+"""Seconds a websocket handshake may take (the native transport's ``open_timeout``)."""
+
 
 class BrowserWebSocket:
     def __init__(self, url: str) -> None:
@@ -106,9 +109,14 @@ class BrowserTransport:
     async def connect_websocket(self, url: str, headers: Mapping[str, str] | None = None) -> BrowserWebSocket:
         ws = BrowserWebSocket(url)
         try:
-            await ws.wait_open()
+            await asyncio.wait_for(ws.wait_open(), OPEN_TIMEOUT)
         except TransportError as exc:
             raise TransportError(f"{exc} for {redact(url)}") from None
+        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+            await ws.close(1000, "")   # a handshake nobody answers must not open later, unowned
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise TransportError(f"websocket connect to {redact(url)} timed out after {OPEN_TIMEOUT:g} s") from None
         return ws
 
     async def http(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
