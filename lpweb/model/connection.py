@@ -97,7 +97,6 @@ class Connection(EventEmitter):
         self._orphans: dict[str, list[MessagingEvents]] = {}
         # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
         self._resync_seen: set[str] | None = None
-        self._waiter_woken = False      # a join/leave/transfer saw its change (read-your-writes)
         self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
@@ -301,12 +300,6 @@ class Connection(EventEmitter):
                 text = await ws.receive()
                 protocol.receive_text(text)
                 self._process(protocol)
-                if self._waiter_woken:
-                    # join() / leave() / transfer() saw its change in this frame: it returns
-                    # before the next frame is handled, so a listener added right after
-                    # ``await conv.join()`` gets the frames that follow (read-your-writes).
-                    self._waiter_woken = False
-                    await asyncio.sleep(0)
         except TransportClosed as exc:
             closed: TransportClosed = exc
         except LPError as exc:
