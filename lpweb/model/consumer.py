@@ -210,9 +210,9 @@ class ConsumerConnection(Connection):
             "dialogId": dialog.dialog_id, "conversationId": dialog.conversation.conversation_id,
             "fromSeq": dialog.next_sequence})
 
-    async def _catch_up(self, dialog: Dialog) -> None:
+    async def _catch_up(self, dialog: Dialog) -> bool:
         """Re-subscribe from the gap; the events arrive as a notification, waited for up to
-        ``GAP_WAIT`` (on the injected sleep)."""
+        ``GAP_WAIT`` (on the injected sleep). False if it did not arrive in that time."""
         arrived = asyncio.get_running_loop().create_future()
         entry = (arrived, min(dialog._held, default=None))
         self._catchup_waiters[dialog.dialog_id] = entry
@@ -220,6 +220,7 @@ class ConsumerConnection(Connection):
         try:
             await self._subscribe_dialog(dialog)
             await asyncio.wait({arrived, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+            return arrived.done()
         finally:
             sleeper.cancel()
             if self._catchup_waiters.get(dialog.dialog_id) is entry:

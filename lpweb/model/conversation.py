@@ -61,7 +61,7 @@ class Conversation(ConversationEvents):
         # ORD-06: the newest chat state of each originator not listed yet, with its dialog
         self._held_chat_states: dict[str, tuple[Dialog, dict[str, Any]]] = {}
         # read-your-writes: (shows the change?, future) of join / leave / transfer calls
-        self._change_waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self._change_waiters: list[list[Any]] = []     # [shown(), future, answered]
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -176,11 +176,10 @@ class Conversation(ConversationEvents):
 
     async def join(self, role: ParticipantRole | str = ParticipantRole.AGENT) -> None:
         """Add the current brand user in ``role`` (CONV-01). Returns once the conversation
-        lists the user in that role (read-your-writes), so a listener added right after
-        ``await join()`` misses nothing."""
+        lists the user (read-your-writes): ``conversation.participants`` already shows it."""
         conn = self._brand("join")
         await self._update_and_see([rq.join_field(str(role), conn.agent_old_id)],
-                                   lambda: self._me(str(role)) is not None)
+                                   lambda: self._me() is not None)
 
     async def leave(self) -> None:
         """Remove the current brand user (CONV-02); returns once the conversation no longer
@@ -203,18 +202,19 @@ class Conversation(ConversationEvents):
 
     async def _update_and_see(self, fields: list[dict[str, Any]], shown: Callable[[], bool]) -> None:
         """Send ``UpdateConversationField``, then wait, up to the response timeout, until a
-        conversation notification applied here makes ``shown()`` true (read-your-writes).
-        The waiter is registered first: a notification handled in the same read batch as the
-        answer wakes it, and the reader then lets this call return before the next frame.
+        conversation notification applied here makes ``shown()`` true, or one arrives after the
+        answer (the server applied the change before sending it) (read-your-writes).
+        The waiter is registered first, so a notification handled before the answer counts.
         [INF] With no notification in time (no subscription covers the conversation any
         more) it returns anyway: the server accepted the change. Raises like ``request``."""
         loop = asyncio.get_running_loop()
         seen: asyncio.Future[None] = loop.create_future()
-        entry = (shown, seen)
+        entry: list[Any] = [shown, seen, False]
         self._change_waiters.append(entry)
         try:
             await self.connection.request(rq.UPDATE_CONVERSATION_FIELD, {
                 "conversationId": self.conversation_id, "conversationField": fields})
+            entry[2] = True     # answered: the next notification of this conversation follows the change
             if not seen.done() and not shown():
                 timer = loop.call_later(self.connection.options.response_timeout / 1000, _settle, seen)
                 try:
@@ -225,10 +225,9 @@ class Conversation(ConversationEvents):
             self._change_waiters.remove(entry)
 
     def _wake_change_waiters(self, all_of_them: bool = False) -> None:
-        for shown, seen in self._change_waiters:
-            if not seen.done() and (all_of_them or shown()):
+        for shown, seen, answered in self._change_waiters:
+            if not seen.done() and (all_of_them or answered or shown()):
                 seen.set_result(None)
-                self.connection._waiter_woken = True
 
 
     async def transfer(self, skill_id: str | int | None = None, agent_id: str | None = None, *,
