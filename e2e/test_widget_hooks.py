@@ -24,9 +24,8 @@ MINE = '#messages li.message[data-role="CONSUMER"]'
 
 
 def test_integrator_hooks(page: Page, emulator, outside_traffic):
-    config = json.loads((SITE / "pyscript.json").read_text())
-    config = {"interpreter": "/vendor/pyodide/pyodide.mjs",
-              "files": {"/" + k.lstrip("./"): v for k, v in config["files"].items()}}
+    [wheel] = (SITE / "wheels").glob("lpweb-*.whl")
+    config = {"interpreter": "/vendor/pyodide/pyodide.mjs", "files": {f"/wheels/{wheel.name}": "./*"}}
     page.route("**/harness/widget-hooks.json", lambda r: r.fulfill(
         status=200, content_type="application/json", body=json.dumps(config)))
     page.route("**/harness/widget.css", lambda r: r.fulfill(
