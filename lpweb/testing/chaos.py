@@ -277,5 +277,12 @@ def _where_stuck(conn: Any) -> str:
     task = getattr(conn, "_reconnect_task", None)
     if conn.state == ConnectionState.CONNECTED or task is None or task.done():
         return ""
-    frames = [f"{f.f_code.co_name}:{f.f_lineno}" for f in task.get_stack(limit=12)]
+    frames, coro = [], task.get_coro()
+    while coro is not None and len(frames) < 16:     # the await chain, outermost first
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            frames.append(repr(coro)[:80])
+            break
+        frames.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     return f" reconnect waits in {' > '.join(frames)}"
