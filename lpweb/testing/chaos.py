@@ -277,7 +277,8 @@ def _where_stuck(conn: Any) -> str:
     task = getattr(conn, "_reconnect_task", None)
     if conn.state == ConnectionState.CONNECTED or task is None or task.done():
         return ""
-    frames, coro = [], task.get_coro()
+    frames: list[str] = []
+    coro: Any = task.get_coro()
     while coro is not None and len(frames) < 16:     # the await chain, outermost first
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         if frame is None:
