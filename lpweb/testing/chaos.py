@@ -176,10 +176,12 @@ class ChaosRun:
                 self.stats["resent"] += 1
         self.problems.append(f"{text}: could not be sent")
 
-    async def wait_connected(self, conn: Any) -> None:
-        for _ in range(2000):
-            if conn.state == ConnectionState.CONNECTED:
-                return
+    async def wait_connected(self, conn: Any, limit: float = 4.0) -> None:
+        """Up to ``limit`` seconds (a deadline, not a count of polls: a browser clamps short
+        timers to >= 4 ms, which made a stuck reconnect cost minutes)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while conn.state != ConnectionState.CONNECTED and loop.time() < end:
             await asyncio.sleep(0.002)
 
     def _reporter(self, side: str) -> Callable[[BaseException], None]:
