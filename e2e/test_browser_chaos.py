@@ -7,6 +7,10 @@ drops at random frames, close codes, delays, reorders, duplicate notifications, 
 expiry / revocation, 5xx / 429 on logins; the faults are asked of the emulator over its
 ``/_emulator/faults`` endpoint. Checks: 0 lost, 0 duplicated, order kept per dialog, every
 awaited call completes or raises a typed error within its timeout. Prints the totals.
+
+A browser sees a refused websocket upgrade (HTTP 401 for a stale bearer) only as code 1006;
+the reconnect loop regenerates the credentials when that repeats (``HandshakeFailed``), as
+a native 401 does at once: without it a brand reconnect retried a dead bearer forever.
 """
 
 from __future__ import annotations
@@ -42,10 +46,6 @@ def chaos_emulator():
             runner.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known, open (issue #6): in Pyodide a brand reconnect can stay in CONNECTING for seconds inside "
-    "_connect_socket after a login 503/429 fault (seeds 9, 10, 16 of 0-19; the native suite passes them); "
-    "the run reports it with the reconnect task's frames"))
 def test_chaos_runs_in_pyodide(page: Page, chaos_emulator, outside_traffic):
     open_harness(page)
     totals: Counter[str] = Counter()

@@ -12,7 +12,8 @@
     ├── RequestTimeout (also TimeoutError) no answer within the deadline
     ├── TransportError                    I/O failed (HTTP, websocket handshake, DNS, ...)
     │   ├── ConnectionLost                the websocket closed while requests were pending
-    │   └── HttpError                     an HTTP call answered with an error status
+    │   ├── HttpError                     an HTTP call answered with an error status
+    │   └── HandshakeFailed               a websocket handshake failed for a reason the transport cannot see
     ├── AuthError                         credentials or tokens were refused
     │   └── TokenExpired                  a token was valid once and must be renewed
     ├── ConversationNotInCache            content for a conversation that never arrived (ORD-04)
@@ -42,6 +43,7 @@ __all__ = [
     "TransportError",
     "ConnectionLost",
     "HttpError",
+    "HandshakeFailed",
     "AuthError",
     "TokenExpired",
     "ConversationNotInCache",
@@ -152,6 +154,12 @@ class HttpError(TransportError):
         self.url = redact(url)
         self.body = redact(body)
         super().__init__(f"HTTP {status} from {self.url}")
+
+
+class HandshakeFailed(TransportError):
+    """The websocket handshake failed and the transport cannot tell why: a browser shows a
+    refused upgrade (an HTTP 401 for a stale bearer included) only as close code 1006 before
+    ``open``. The reconnect loop therefore regenerates the credentials when it repeats."""
 
 
 class AuthError(LPError):

@@ -15,6 +15,7 @@ from lpweb.model.brand import BrandConnection
 from lpweb.model.consumer import ConsumerConnection
 from lpweb.options import parse_options
 from lpweb.protocol.policy import ReconnectPolicy
+from lpweb.transports.memory import MemoryTransport
 
 ACCOUNT = "6660001"
 CONFIG = {"accounts": [{
@@ -177,6 +178,37 @@ async def test_brand_revoked_bearer_logs_in_again(emu) -> None:
     names = [n for n, _ in seen]
     assert names.index("token-invalid") < names.index("token-regenerated") < names.index("reconnected")
     assert await agent.get_token() != bearer and routing.state == SubscriptionState.SUBSCRIBED
+    await agent.set_agent_state("ONLINE")
+    await agent.close()
+
+
+class BlindHandshakes(MemoryTransport):
+    """The in-memory transport seeing a refused websocket upgrade as a browser does: no
+    status, only ``HandshakeFailed`` (Chromium reports close code 1006 before ``open``)."""
+
+    async def connect_websocket(self, url, headers=None):
+        try:
+            return await super().connect_websocket(url, headers)
+        except lpweb.errors.HttpError:
+            raise lpweb.errors.HandshakeFailed("websocket handshake failed (code 1006)") from None
+
+
+async def test_brand_stale_bearer_behind_a_blind_handshake_logs_in_again(emu) -> None:
+    """MNT-04 in the browser (issue #6): the bearer expired, then the socket dropped (1006);
+    the upgrade is refused with 401, which the browser cannot see. One retry with the same
+    bearer, then a new login, then the reconnect (it used to retry the dead bearer forever)."""
+    opts = parse_options(app_id="reliability", account_id=ACCOUNT, user_type=UserType.BRAND,
+                         csds_domain=emu.csds_domain, transport=BlindHandshakes(emu, websocket_headers=False),
+                         auth_data={"username": "agent", "password": "agent-pw"})
+    agent = BrandConnection(opts, sleep=FastSleep())
+    seen = record(agent, "reconnecting", "reconnected")
+    await agent.open()
+    bearer = await agent.get_token()
+    emu.faults.expire_token(bearer)         # a brand socket stays up on an expired bearer
+    assert emu.faults.drop_connection("brand") == 1
+    await until(lambda: any(n == "reconnected" for n, _ in seen))
+    assert [p["reauth"] for n, p in seen if n == "reconnecting"] == [False, False, True]
+    assert await agent.get_token() != bearer and agent.state == ConnectionState.CONNECTED
     await agent.set_agent_state("ONLINE")
     await agent.close()
 

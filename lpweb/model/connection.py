@@ -21,8 +21,8 @@ from typing import Any, Callable, Mapping
 from ..debug import FrameLogger, frames_enabled
 from ..endpoints import Endpoints, discover
 from ..enums import CLEAR_CONVERSATION_TIMEOUT, WAIT_FOR_READY_DURATION, AuthType, ConnectionState, SubscriptionState
-from ..errors import (ConnectionLost, ConversationNotInCache, InvalidState, LPError, ProtocolError, RequestTimeout,
-                      UsageError)
+from ..errors import (ConnectionLost, ConversationNotInCache, HandshakeFailed, InvalidState, LPError, ProtocolError,
+                      RequestTimeout, UsageError)
 from ..options import ConnectionOptions
 from ..protocol import (ConversationChange, ConversationChanges, FrameRejected, MessagingEvents,
                         NotificationReceived, ProtocolConnection, ProtocolNotification, RequestCompleted,
@@ -340,6 +340,7 @@ class Connection(ConnectionEvents):
         failure: Any = ConnectionLost(code, reason) if code is not None else ConnectionLost(None, reason)
         action = classify(code if code is not None else failure)
         attempt = 0
+        refused = 0         # handshakes failed in a row for a reason the transport cannot see
         while self.state in (ConnectionState.DISCONNECTED, ConnectionState.CONNECTING):
             attempt += 1
             if action is Action.FATAL or (self._policy.max_attempts is not None
@@ -375,6 +376,11 @@ class Connection(ConnectionEvents):
             except LPError as exc:
                 failure = exc
                 action = classify(exc, handshake=True)
+                # A browser sees a refused upgrade (HTTP 401: stale credentials) only as 1006:
+                # retry once as is, then regenerate the credentials (natively a 401 is REAUTH at once).
+                refused = refused + 1 if isinstance(exc, HandshakeFailed) else 0
+                if refused >= 2 and action is Action.RETRY:
+                    action = Action.REAUTH
                 self._on_disconnected()
                 await self._teardown_socket()
                 continue

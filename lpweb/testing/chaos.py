@@ -176,10 +176,12 @@ class ChaosRun:
                 self.stats["resent"] += 1
         self.problems.append(f"{text}: could not be sent")
 
-    async def wait_connected(self, conn: Any) -> None:
-        for _ in range(2000):
-            if conn.state == ConnectionState.CONNECTED:
-                return
+    async def wait_connected(self, conn: Any, limit: float = 4.0) -> None:
+        """Up to ``limit`` seconds (a deadline, not a count of polls: a browser clamps short
+        timers to >= 4 ms, which made a stuck reconnect cost minutes)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while conn.state != ConnectionState.CONNECTED and loop.time() < end:
             await asyncio.sleep(0.002)
 
     def _reporter(self, side: str) -> Callable[[BaseException], None]:
@@ -277,5 +279,13 @@ def _where_stuck(conn: Any) -> str:
     task = getattr(conn, "_reconnect_task", None)
     if conn.state == ConnectionState.CONNECTED or task is None or task.done():
         return ""
-    frames = [f"{f.f_code.co_name}:{f.f_lineno}" for f in task.get_stack(limit=12)]
+    frames: list[str] = []
+    coro: Any = task.get_coro()
+    while coro is not None and len(frames) < 16:     # the await chain, outermost first
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            frames.append(repr(coro)[:80])
+            break
+        frames.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     return f" reconnect waits in {' > '.join(frames)}"

@@ -8,7 +8,8 @@ The push callbacks of a JS ``WebSocket`` become a pull ``receive()`` through an
 ``asyncio.Queue``. Every callback is a ``create_proxy`` that is destroyed when the socket
 closes (design.md L10), so a closed connection leaks nothing. Browsers cannot set
 websocket handshake headers (``websocket_headers = False``): the consumer JWT then goes in
-``InitConnection``. A failed handshake shows only as close code 1006.
+``InitConnection``. A failed handshake shows only as close code 1006: it raises
+``HandshakeFailed`` (the status, a 401 say, is not visible).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Mapping
 
-from ..errors import TransportError, redact
+from ..errors import HandshakeFailed, TransportError, redact
 from .base import HttpResponse, ProgressFn, TransportClosed
 
 __all__ = ["BrowserTransport", "BrowserWebSocket", "LocalStorageTokenStore"]
@@ -60,7 +61,7 @@ class BrowserWebSocket:
     def _on_close(self, event: Any) -> None:
         self._closed = TransportClosed(int(event.code or 1006), str(event.reason or ""))
         if not self._opened.done():
-            self._opened.set_exception(TransportError(f"websocket handshake failed (code {event.code})"))
+            self._opened.set_exception(HandshakeFailed(f"websocket handshake failed (code {event.code})"))
         self._queue.put_nowait(("close", self._closed))
         self._release()
 
@@ -110,8 +111,8 @@ class BrowserTransport:
         ws = BrowserWebSocket(url)
         try:
             await asyncio.wait_for(ws.wait_open(), OPEN_TIMEOUT)
-        except TransportError as exc:
-            raise TransportError(f"{exc} for {redact(url)}") from None
+        except HandshakeFailed as exc:
+            raise HandshakeFailed(f"{exc} for {redact(url)}") from None
         except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
             await ws.close(1000, "")   # a handshake nobody answers must not open later, unowned
             if isinstance(exc, asyncio.CancelledError):
