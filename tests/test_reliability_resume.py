@@ -8,8 +8,7 @@ import asyncio
 
 import pytest
 
-from lpweb import ParticipantRole
-from test_reliability import ACCOUNT, CONFIG, brand, consumer, record, until  # noqa: F401
+from test_reliability import ACCOUNT, CONFIG, brand, consumer, record, serving_agent, until  # noqa: F401
 
 from lpweb.emulator.inprocess import InProcessEmulator
 
@@ -32,18 +31,6 @@ def emu():
     return InProcessEmulator(config=CONFIG, seed=5)
 
 
-async def agent_serving(emu, sleep, **kw):
-    agent = brand(emu, sleep=sleep, **kw)
-
-    @agent.on("conversation")
-    async def join(conv):
-        if conv.is_open and conv.assigned_agent is None:
-            await conv.join(ParticipantRole.ASSIGNED_AGENT)
-
-    await agent.open()
-    return agent
-
-
 async def away(emu, agent, gate: BackoffGate, while_away) -> list:
     """Drop the agent's socket, run ``while_away()`` during the outage, then let it back."""
     seen = record(agent, "reconnecting", "reconnected")
@@ -60,7 +47,7 @@ async def test_conversation_closed_while_away_is_outdated(emu, unsubscribe) -> N
     """MNT-05: the brand default subscription ({stage: OPEN}) no longer reports a
     conversation closed during the outage: dropped by default, kept with ``False``."""
     gate = BackoffGate()
-    agent = await agent_serving(emu, gate, unsubscribe_from_outdated_conversations_on_reconnect=unsubscribe)
+    agent = await serving_agent(emu, sleep=gate, unsubscribe_from_outdated_conversations_on_reconnect=unsubscribe)
     other = consumer(emu)
     await other.open()
     still_open = await other.create_conversation()
@@ -87,7 +74,7 @@ async def test_brand_dialog_with_no_message_seen_is_caught_up_from_zero(emu) -> 
     """Gap-free delivery: the agent (no get_all_messages) joined but saw no message before its
     socket dropped; the first messages, sent during the outage, arrive once and in order."""
     gate = BackoffGate()
-    agent = await agent_serving(emu, gate)
+    agent = await serving_agent(emu, sleep=gate)
     cons = consumer(emu)
     await cons.open()
     conv = await cons.create_conversation()
