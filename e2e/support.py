@@ -12,6 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where the widget's state screenshots go: test-results/ (ignored) unless LPWEB_SCREENSHOTS says
+# otherwise; `LPWEB_SCREENSHOTS=docs/screenshots python build.py test` refreshes the committed ones.
+SHOTS = ROOT / os.environ.get("LPWEB_SCREENSHOTS", "test-results/screenshots")
 SITE = ROOT / "dist" / "site"  # assembled by `python build.py web`
 CHROMIUM = os.environ.get("LPWEB_CHROMIUM", "/usr/bin/chromium")
 

@@ -5,7 +5,7 @@ launcher, open chat with messages, structured content with quick replies, the CS
 the dark theme and the right-to-left locale. 0 serious or critical violations.
 
 The same module checks that the dark theme's custom properties and ``dir="rtl"`` are applied
-and saves the dark and RTL screenshots into docs/screenshots/.
+and saves the dark and RTL screenshots (support.SHOTS).
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from support import ROOT, is_outside
+from support import SHOTS, ROOT, is_outside
 
 from demo.agent_bot import GREETING, OPTIONS_TEXT
 
 AXE = ROOT / "web" / "vendor" / "axe-core" / "axe.min.js"
 HOST = "document.querySelector('[data-lpweb-widget]')"
 READY = f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError"
-SHOTS = ROOT / "docs" / "screenshots"
 T_MS = 30_000
 AGENT = '#messages li.message[data-role="ASSIGNED_AGENT"], #messages li.message[data-role="AGENT"]'
 

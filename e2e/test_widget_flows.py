@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from scripted_agent import ScriptedAgent
-from support import ROOT, is_outside
+from support import SHOTS, is_outside
 
 from demo.agent_bot import CARD, GREETING, OPTIONS_TEXT, TRANSFERRED_REPLY, TYPING_REPLY, demo_png, echo_reply
 
@@ -29,7 +29,6 @@ READY = f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError"
 T_MS = 30_000
 AGENT = '#messages li.message[data-role="ASSIGNED_AGENT"], #messages li.message[data-role="AGENT"]'
 MINE = '#messages li.message[data-role="CONSUMER"]'
-SHOTS = ROOT / "docs" / "screenshots"
 STAMP = str(int(time.time() * 1000))[-6:]
 
 
@@ -250,7 +249,7 @@ def test_upload_progress_cancel_and_retry(chat: Chat):
     page.unroute("**/AUTH_async-images/**")
     item.get_by_role("button", name="Retry").click()
     expect(item).to_have_attribute("data-state", re.compile("sent|delivered|read"), timeout=T_MS)
-    expect(chat.agent_says(f"Got your file")).to_have_count(1, timeout=T_MS)
+    expect(chat.agent_says("Got your file")).to_have_count(1, timeout=T_MS)
     expect(chat.agent_says(f"({len(png)} bytes)")).to_have_count(1)
     files = [e["event"]["message"] for e in chat.agent.events(chat.cid)
              if e["role"] == "CONSUMER" and e["event"].get("contentType") == "hosted/file"]
