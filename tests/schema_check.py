@@ -49,7 +49,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from jsonschema import Draft4Validator, validators
 from jsonschema.exceptions import best_match
@@ -270,3 +270,18 @@ def check_frame(frame: dict[str, Any] | str, side: str | None = None) -> Check:
         raise FrameInvalid(f"{ftype} ({side} {kind}) fails {branch} at {where}: {err.message}\n"
                            f"frame: {json.dumps(frame)[:2000]}")
     return Check(True, ftype, schema=branch)
+
+
+def trace_frames(records: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(side, frame)`` for each websocket frame of emulator trace records ``(connection, payload)``.
+
+    A websocket's opening record (a dict with ``websocket``) names its side from its path;
+    records of other connections (HTTP) are skipped.
+    """
+    sides: dict[str, str] = {}
+    for conn, payload in records:
+        if isinstance(payload, dict):
+            if payload.get("websocket"):
+                sides[conn] = "brand" if "/messaging/brand/" in payload["path"] else "consumer"
+        elif conn in sides:
+            yield sides[conn], json.loads(payload)

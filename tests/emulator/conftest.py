@@ -24,7 +24,7 @@ from lpweb.emulator import Emulator  # noqa: E402
 from lpweb.emulator.timeutil import ManualTime  # noqa: E402
 
 from helpers import CONFIG  # noqa: E402
-from schema_check import check_frame  # noqa: E402
+from schema_check import check_frame, trace_frames  # noqa: E402
 
 TIMEOUT = 3.0
 
@@ -173,17 +173,10 @@ async def clients(emu: Emulator, http: httpx.AsyncClient):
 def validate_trace(trace: Trace) -> tuple[set[str], dict[str, str]]:
     """Schema-check every websocket frame of ``trace`` (raises ``FrameInvalid``); returns the
     validated frame types and the unchecked ones with their reason."""
-    sides: dict[str, str] = {}
     validated: set[str] = set()
     unchecked: dict[str, str] = {}
-    for direction, conn, payload in trace.records:
-        if isinstance(payload, dict):
-            if payload.get("websocket"):
-                sides[conn] = "brand" if "/messaging/brand/" in payload["path"] else "consumer"
-            continue
-        if conn not in sides:
-            continue
-        result = check_frame(json.loads(payload), sides[conn])
+    for side, frame in trace_frames((conn, payload) for _direction, conn, payload in trace.records):
+        result = check_frame(frame, side)
         if result.validated:
             validated.add(result.frame_type)
         else:

@@ -33,7 +33,7 @@ from lpweb.emulator import Emulator
 from lpweb.transports.native import NativeTransport
 
 from helpers import self_signed
-from schema_check import check_frame, schemas_available
+from schema_check import check_frame, schemas_available, trace_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 T = 10
@@ -132,21 +132,12 @@ class EmulatorProcess:
 
 def validate_trace_file(path: Path) -> tuple[Counter[str], Counter[str]]:
     """Schema-check every websocket frame of a ``--trace`` file; raises ``FrameInvalid``."""
-    sides: dict[str, str] = {}
     validated: Counter[str] = Counter()
     unchecked: Counter[str] = Counter()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        conn, payload = record["connection"], record["payload"]
-        if isinstance(payload, dict):
-            if payload.get("websocket"):
-                sides[conn] = "brand" if "/messaging/brand/" in payload["path"] else "consumer"
-            continue
-        if conn not in sides:
-            continue
-        frame = json.loads(payload)
-        result = check_frame(frame, sides[conn])
-        (validated if result.validated else unchecked)[f"{sides[conn]} {frame.get('kind')} {result.frame_type}"] += 1
+    records = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+    for side, frame in trace_frames((record["connection"], record["payload"]) for record in records):
+        result = check_frame(frame, side)
+        (validated if result.validated else unchecked)[f"{side} {frame.get('kind')} {result.frame_type}"] += 1
     return validated, unchecked
 
 
