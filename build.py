@@ -2,8 +2,8 @@
 """lpweb's one build entry point. Standard library only; run it with any Python 3.11+.
 
     python build.py setup          # .venv + dependencies, Debian chromium, vendored Pyodide/PyScript
-    python build.py wheel          # dist/lpweb-<version>-py3-none-any.whl
-    python build.py web            # dist/site/: the static site (runtimes, wheel, demo page)
+    python build.py wheel          # dist/: the wheels of lpweb, lpweb-widget and lpweb-emulator
+    python build.py web            # dist/site/: the static site (runtimes, wheels, demo page)
     python build.py demo           # emulator + static server + demo bot; prints the URL to open
     python build.py demo --check   # the same, but drives the page in headless Chromium and exits 0/1
     python build.py test           # pytest tests/ (native), then pytest e2e/ (Playwright)
@@ -28,13 +28,16 @@ import base64
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import time
+import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+import wheelbuild  # noqa: E402  (tools/wheelbuild.py: the wheels' contents and metadata)
 
 if sys.version_info < (3, 11, 4):  # tarfile's filter="data" arrived in 3.11.4
     sys.exit(f"build.py needs Python 3.11.4 or newer (this is {sys.version.split()[0]})")
@@ -46,10 +49,9 @@ STAMPS = ROOT / ".build-stamps"
 DIST = ROOT / "dist"
 SITE = DIST / "site"
 VENDOR = ROOT / "web" / "vendor"
-EXTRAS = "native,emulator,test"
-# Build tooling installed next to the extras: a setuptools new enough to build wheels
-# without the `wheel` package, so `wheel` can build with --no-build-isolation (fast, offline).
-BUILD_TOOLS = ["setuptools>=70.1", "wheel"]
+# The editable core gets these extras; the add-ons (emulator, widget) are installed editable
+# beside it from wheels tools/wheelbuild.py writes, so pip never looks for them on an index.
+EXTRAS = "native,test"
 CHROMIUM = Path(os.environ.get("LPWEB_CHROMIUM", "/usr/bin/chromium"))
 
 # npm spec and npm `dist.integrity` of each vendored runtime (browser.md section 4).
@@ -141,32 +143,40 @@ def in_venv() -> bool:
 
 
 def version() -> str:
-    text = (ROOT / "lpweb" / "_version.py").read_text()
-    m = re.search(r"""__version__\s*=\s*["']([^"']+)["']""", text)
-    if not m:
-        sys.exit("cannot read __version__ from lpweb/_version.py")
-    return m.group(1)
+    try:
+        return wheelbuild.version(ROOT)
+    except ValueError as exc:
+        sys.exit(f"[build] {exc}")
 
 
-def wheel_path() -> Path:
-    return DIST / f"lpweb-{version()}-py3-none-any.whl"
+def wheel_paths() -> list[Path]:
+    """dist/'s wheels: the core (lpweb) first, then lpweb-widget and lpweb-emulator."""
+    return [DIST / dist.wheel_name for dist in wheelbuild.distributions(ROOT)]
 
 
 # --------------------------------------------------------------------------- setup
 
 def ensure_venv() -> None:
-    """Create .venv and install lpweb (editable) with its extras; skipped when pyproject is unchanged."""
+    """Create .venv and install lpweb and its add-ons (editable) with the extras; skipped when
+    pyproject, the wheel builder and the version are unchanged.
+
+    A developer gets the three distributions, so the pytest plugin, ``lpweb-emulator`` and
+    ``lpweb`` are registered, and every module imports from this checkout."""
     if not VENV_PY.exists():
         log(f"creating virtualenv {VENV.relative_to(ROOT)}/")
         run([sys.executable, "-m", "venv", VENV])
     # The stamp lives inside the venv, so deleting .venv always means a fresh install.
     stamp = VENV / ".lpweb-installed"
-    key = digest((ROOT / "pyproject.toml").read_bytes(), EXTRAS, *BUILD_TOOLS, str(VENV_PY.resolve()))
+    key = digest((ROOT / "pyproject.toml").read_bytes(), (ROOT / "tools" / "wheelbuild.py").read_bytes(),
+                 version(), EXTRAS, str(VENV_PY.resolve()))
     if stamp.exists() and stamp.read_text() == key:
         return
     run_quiet([VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip"])
+    editable = STAMPS / "editable"
+    shutil.rmtree(editable, ignore_errors=True)
+    addons = wheelbuild.build_editable_all(editable, ROOT)[1:]
     run_quiet([VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-               "-e", f".[{EXTRAS}]", *BUILD_TOOLS])
+               "-e", f".[{EXTRAS}]", *addons])
     ensure_pyodide_lock_tool()
     stamp.write_text(key)
 
@@ -247,24 +257,24 @@ def cmd_setup(args: argparse.Namespace | None = None) -> None:
 
 # --------------------------------------------------------------------------- wheel
 
-def cmd_wheel(args: argparse.Namespace | None = None) -> Path:
+def cmd_wheel(args: argparse.Namespace | None = None) -> list[Path]:
+    """The core wheel and the two add-ons' (tools/wheelbuild.py); the core first."""
     cmd_setup()
-    whl = wheel_path()
-    key = digest(tree_digest(ROOT / "lpweb", ROOT / "pyproject.toml", ROOT / "README.md"), whl.name)
-    if whl.exists() and stamp_ok("wheel", key):
-        return whl
+    wheels = wheel_paths()
+    key = digest(tree_digest(ROOT / "lpweb", ROOT / "pyproject.toml", ROOT / "README.md",
+                             ROOT / "tools" / "wheelbuild.py"), *(w.name for w in wheels))
+    if all(w.exists() for w in wheels) and stamp_ok("wheel", key):
+        return wheels
     DIST.mkdir(exist_ok=True)
-    for old in DIST.glob("lpweb-*.whl"):
+    for old in [*DIST.glob("lpweb-*.whl"), *DIST.glob("lpweb_*.whl")]:
         old.unlink()
-    run_quiet([VENV_PY, "-m", "pip", "wheel", "--disable-pip-version-check", "-q", "--no-deps",
-               "--no-build-isolation", "-w", DIST, "."])
-    if not whl.exists():
-        sys.exit(f"[build] expected {whl.relative_to(ROOT)} after pip wheel; got "
-                 f"{[p.name for p in DIST.glob('*.whl')]}")
-    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' scratch folder
+    built = wheelbuild.build_all(DIST, ROOT)
+    if built != wheels:
+        sys.exit(f"[build] expected {[w.name for w in wheels]}; wrote {[w.name for w in built]}")
     write_stamp("wheel", key)
-    log(f"built {whl.relative_to(ROOT)} ({whl.stat().st_size:,} bytes)")
-    return whl
+    for whl in wheels:
+        log(f"built {whl.relative_to(ROOT)} ({whl.stat().st_size:,} bytes)")
+    return wheels
 
 
 # --------------------------------------------------------------------------- web
@@ -288,14 +298,16 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def lock_with_wheel(whl: Path, out: Path) -> bool:
-    """Write a copy of Pyodide's lock that also lists lpweb, so ``pyodide.loadPackage("lpweb")`` works.
+def lock_with_wheels(wheels: list[Path], out: Path) -> bool:
+    """Write a copy of Pyodide's lock that also lists lpweb and lpweb-widget, so
+    ``pyodide.loadPackage("lpweb-widget")`` (or ``"lpweb"``) works.
 
     Uses pyodide-lock's API offline, inside the venv (this script may run elsewhere, so
     it goes through a subprocess). Only the new entry is produced by pyodide-lock and
     merged into the raw JSON: its pydantic model forbids fields it does not know, and
     a newer Pyodide may add some. The entry's file_name is relative to the lock's folder
     (/vendor/pyodide/), pointing at /wheels/. Returns False when pyodide-lock is missing.
+    The wheels are all in one folder.
     """
     src = VENDOR / "pyodide" / "pyodide-lock.json"
     script = r"""
@@ -304,12 +316,12 @@ from pathlib import Path
 from pyodide_lock import PyodideLockSpec
 from pyodide_lock.utils import add_wheels_to_spec
 lock = json.loads(Path(sys.argv[1]).read_text())
-whl = Path(sys.argv[2]).resolve()
+wheels = [Path(p).resolve() for p in sys.argv[2].split(",")]
 # Pyodide 314's lock has no info.version, which pyodide-lock 0.1.2 requires: take it
 # from package.json (only the new entry is kept, so this does not leak into the output).
 pkg = json.loads((Path(sys.argv[1]).parent / "package.json").read_text())
 empty = PyodideLockSpec(info={"version": pkg["version"], **lock["info"]}, packages={})
-spec = add_wheels_to_spec(empty, [whl], base_path=whl.parent, base_url="../../wheels/")
+spec = add_wheels_to_spec(empty, wheels, base_path=wheels[0].parent, base_url="../../wheels/")
 for name, entry in spec.model_dump()["packages"].items():
     lock["packages"][name] = entry
 Path(sys.argv[3]).write_text(json.dumps(lock, sort_keys=True))
@@ -319,16 +331,18 @@ print(json.dumps(spec.model_dump()["packages"]))
     if probe.returncode != 0:
         return False
     out.parent.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run([VENV_PY, "-c", script, src, whl, out], capture_output=True, text=True)
+    res = subprocess.run([VENV_PY, "-c", script, src, ",".join(map(str, wheels)), out], capture_output=True,
+                         text=True)
     if res.returncode != 0:
-        log("warning: pyodide-lock could not add the wheel; shipping Pyodide's lock unchanged:\n"
+        log("warning: pyodide-lock could not add the wheels; shipping Pyodide's lock unchanged:\n"
             + res.stderr.strip().splitlines()[-1])
         return False
     return True
 
 
-# The browser bundle: the wheel's files minus what cannot run in a page (the emulator needs
-# aiohttp; the CLI, the pytest plugin and the native transport are native tools), the modules
+# The browser bundle: the files of the core and widget wheels (merged into one input archive)
+# minus what cannot run in a page (the CLI and the native transport are native tools; the emulator
+# and the test helpers are lpweb-emulator's, not passed here), the modules
 # of the widget's start-up as CPython bytecode compiled by the vendored Pyodide itself (its
 # CPython 3.14, under Node), without docstrings and column tables: the page then skips
 # compiling ~0.4 MB of source, which measured 2-3x faster imports in Pyodide, for about the
@@ -398,22 +412,37 @@ writeFileSync(out, py.FS.readFile("/tmp/out.zip"));
 """
 
 
-def browser_bundle(whl: Path) -> Path | None:
-    """dist/lpweb-<version>-browser.zip: what the page unpacks (see BUNDLE_SKIP); None without Node.
+def merge_wheels(wheels: list[Path], out: Path) -> Path:
+    """One archive with the files of ``wheels`` (they share the lpweb package; no name is in two)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as merged:
+        for whl in wheels:
+            with zipfile.ZipFile(whl) as zf:
+                for info in zf.infolist():
+                    merged.writestr(info, zf.read(info))
+    return out
 
-    Rebuilt only when the wheel or the vendored Pyodide changes. Without ``node`` the site
-    serves the wheel itself (slower imports, same behaviour).
+
+def browser_bundle(wheels: list[Path]) -> Path:
+    """dist/lpweb-<version>-browser.zip from ``wheels`` (core, widget): what the page unpacks (see
+    BUNDLE_SKIP).
+
+    Rebuilt only when a wheel or the vendored Pyodide changes. Without ``node`` it is the
+    wheels' files merged, uncompiled (slower imports, same behaviour).
     """
     out = DIST / f"lpweb-{version()}-browser.zip"
-    key = digest(sri(whl), (VENDOR / "pyodide" / ".vendored").read_text(), BUNDLE_SCRIPT, BUNDLE_NODE,
+    key = digest(*map(sri, wheels), (VENDOR / "pyodide" / ".vendored").read_text(), BUNDLE_SCRIPT, BUNDLE_NODE,
                  ",".join(BUNDLE_SKIP))
     if out.exists() and stamp_ok("bundle", key):
         return out
-    if not shutil.which("node"):
-        log("warning: node not found; the site serves the plain wheel (no precompiled bytecode)")
-        return None
     for old in DIST.glob("lpweb-*-browser.zip"):
         old.unlink()
+    whl = merge_wheels(wheels, STAMPS / "bundle-input.zip")
+    if not shutil.which("node"):
+        log("warning: node not found; the site serves the wheels' files merged (no precompiled bytecode)")
+        (STAMPS / "bundle").unlink(missing_ok=True)
+        shutil.copy2(whl, out)
+        return out
     script = STAMPS / "bundle.py"
     STAMPS.mkdir(exist_ok=True)
     script.write_text(BUNDLE_SCRIPT)
@@ -431,7 +460,8 @@ def browser_bundle(whl: Path) -> Path | None:
 
 
 def cmd_web(args: argparse.Namespace | None = None) -> None:
-    whl = cmd_wheel()
+    # Pages need the core and the widget; the emulator's wheel is a native tool.
+    wheels = [whl for whl in cmd_wheel() if not whl.name.startswith("lpweb_emulator-")]
     t0 = time.monotonic()
     plan: dict[Path, Path] = {}  # destination -> source
     web = ROOT / "web"
@@ -446,29 +476,28 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
     for p in pyscript_dist.rglob("*"):
         if p.is_file() and p.suffix != ".map":
             plan[SITE / "vendor" / "pyscript" / "dist" / p.relative_to(pyscript_dist)] = p
-    plan[SITE / "wheels" / whl.name] = whl
-    bundle = browser_bundle(whl)
-    if bundle:
-        plan[SITE / "wheels" / bundle.name] = bundle
+    for whl in wheels:
+        plan[SITE / "wheels" / whl.name] = whl
+    bundle = browser_bundle(wheels)
+    plan[SITE / "wheels" / bundle.name] = bundle
     runtime = SITE / "lpweb-runtime.mjs"
     del plan[runtime]  # written below, with the served file's name filled in
 
     copied = sum(sync_file(src, dst) for dst, src in plan.items())
 
     # PyScript's interpreter is web/lpweb-runtime.mjs: it boots Pyodide and fetches lpweb (the
-    # browser bundle, or the wheel without Node) in parallel, so the config needs no "files".
+    # browser bundle, or the merged wheels without Node) in parallel, so the config needs no "files".
     generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json", runtime}
     text = (web / "lpweb-runtime.mjs").read_text()
-    served = bundle or whl
-    copied += write_if_changed(runtime, text.replace('"./wheels/lpweb.whl"', f'"./wheels/{served.name}"', 1))
+    copied += write_if_changed(runtime, text.replace('"./wheels/lpweb.whl"', f'"./wheels/{bundle.name}"', 1))
     config = {"interpreter": "./lpweb-runtime.mjs"}
     copied += write_if_changed(SITE / "pyscript.json", json.dumps(config, indent=2) + "\n")
 
     lock_out = SITE / "vendor" / "pyodide" / "pyodide-lock.json"
-    lock_key = digest(sri(whl), (pyodide / "pyodide-lock.json").read_bytes())
+    lock_key = digest(*map(sri, wheels), (pyodide / "pyodide-lock.json").read_bytes())
     if not (lock_out.exists() and stamp_ok("lock", lock_key)):
-        if lock_with_wheel(whl, lock_out):
-            log("pyodide-lock.json in the site lists lpweb (loadPackage('lpweb') works by name)")
+        if lock_with_wheels(wheels, lock_out):
+            log("pyodide-lock.json in the site lists lpweb and lpweb-widget (loadPackage works by name)")
             write_stamp("lock", lock_key)
         else:
             shutil.copy2(pyodide / "pyodide-lock.json", lock_out)
@@ -542,7 +571,7 @@ def main() -> None:
                                      epilog=__doc__.split("\n\n", 1)[1])
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="{setup,wheel,web,demo,test,bench,docs}")
     sub.add_parser("setup", help=".venv, chromium, vendored Pyodide and PyScript")
-    sub.add_parser("wheel", help="build dist/lpweb-<version>-py3-none-any.whl")
+    sub.add_parser("wheel", help="build the wheels of lpweb, lpweb-widget and lpweb-emulator into dist/")
     sub.add_parser("web", help="assemble dist/site/")
     p = sub.add_parser("demo", help="run the demo (emulator, static server, bot); "
                                      "other arguments go to demo/run.py (--port, --emulator-port)")

@@ -19,7 +19,8 @@ Benchmarks (:data:`BENCHMARKS`; each returns ``(rows, keys)``: table rows and re
   after the run; figures taken while other work ran on the same cores are not comparable). ``--quick`` runs 200 consumers over a shorter
   window (well under a minute) and writes ``emulator_quick_*`` instead, so a quick run
   never overwrites the 1k figures with a smaller load's.
-* ``wheel``: :mod:`wheel_size` — ``wheel_bytes``, the size of ``dist/lpweb-*.whl``.
+* ``wheel``: :mod:`wheel_size` — ``wheel_bytes``, the size of the core wheel ``dist/lpweb-*.whl``;
+  ``wheel_bytes_widget``, ``wheel_bytes_emulator``: the add-ons' wheels.
 * ``browser``: :mod:`browser_boot` — the demo widget page vs a bare Pyodide page in Chromium,
   cold and warm: ``browser_ready_ratio_cold``/``_warm``, ``browser_launcher_interactive_ms``,
   ``browser_page_bytes_ratio`` (prints its own table).

@@ -106,3 +106,10 @@ def require_site() -> None:
     """Fail early, with the fix, when the site has not been built."""
     if not (SITE / "index.html").exists() or not (SITE / "pyscript.json").exists():
         raise RuntimeError(f"{SITE} is missing or incomplete: run `python build.py web` first")
+
+
+def wheel_files() -> dict[str, str]:
+    """PyScript ``files`` that unpack the site's lpweb and lpweb-widget wheels into the page's folder."""
+    wheels = sorted((SITE / "wheels").glob("lpweb*.whl"))
+    assert [w.name.split("-")[0] for w in wheels] == ["lpweb", "lpweb_widget"], wheels
+    return {f"/wheels/{whl.name}": "./*" for whl in wheels}

@@ -12,7 +12,7 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from support import SITE
+from support import SITE, wheel_files
 
 from demo.agent_bot import echo_reply
 
@@ -24,8 +24,7 @@ MINE = '#messages li.message[data-role="CONSUMER"]'
 
 
 def test_integrator_hooks(page: Page, emulator, outside_traffic):
-    [wheel] = (SITE / "wheels").glob("lpweb-*.whl")
-    config = {"interpreter": "/vendor/pyodide/pyodide.mjs", "files": {f"/wheels/{wheel.name}": "./*"}}
+    config = {"interpreter": "/vendor/pyodide/pyodide.mjs", "files": wheel_files()}
     page.route("**/harness/widget-hooks.json", lambda r: r.fulfill(
         status=200, content_type="application/json", body=json.dumps(config)))
     page.route("**/harness/widget.css", lambda r: r.fulfill(

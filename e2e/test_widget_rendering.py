@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from playwright.sync_api import Page
 
-from support import ROOT, SITE
+from support import ROOT, wheel_files
 
 sys.path.insert(0, str(ROOT / "tests" / "widget"))
 from hostile_corpus import CORPUS  # noqa: E402
@@ -26,8 +25,7 @@ SHOTS = ROOT / "test-results" / "widget"
 
 
 def test_hostile_corpus_under_strict_csp(page: Page, outside_traffic):
-    [wheel] = (SITE / "wheels").glob("lpweb-*.whl")
-    config = {"interpreter": "/vendor/pyodide/pyodide.mjs", "files": {f"/wheels/{wheel.name}": "./*"}}
+    config = {"interpreter": "/vendor/pyodide/pyodide.mjs", "files": wheel_files()}
     page.route("**/harness/widget-corpus.json", lambda r: r.fulfill(
         status=200, content_type="application/json", body=json.dumps(config)))
     page.route("**/harness/corpus.json", lambda r: r.fulfill(

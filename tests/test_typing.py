@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_py_typed_is_package_data():
     assert (ROOT / "lpweb" / "py.typed").exists()
-    assert '"py.typed"' in (ROOT / "pyproject.toml").read_text()   # [tool.setuptools.package-data]
+    assert '"lpweb/py.typed"' in (ROOT / "pyproject.toml").read_text()   # [tool.lpweb] package-data
 
 
 def test_mypy_strict():

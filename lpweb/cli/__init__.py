@@ -1,6 +1,7 @@
 """``python -m lpweb``: the command line (``lpweb`` once installed).
 
-    python -m lpweb emulator [--port 8081 ...]     # the local platform emulator (python -m lpweb.emulator)
+    python -m lpweb emulator [--port 8081 ...]     # the local platform emulator (python -m lpweb.emulator,
+                                                   # in the lpweb-emulator package: pip install 'lpweb[emulator]')
     python -m lpweb chat --csds HOST[:PORT] --account ID [--skill S]
     python -m lpweb bot --csds HOST[:PORT] --account ID [--user U --password P] [MODULE]
 
@@ -34,8 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "emulator":
-        from lpweb.emulator.__main__ import main as emulator_main
-
+        try:
+            from lpweb.emulator.__main__ import main as emulator_main
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("lpweb.emulator", "lpweb.emulator.__main__"):
+                raise
+            print("lpweb emulator: the emulator is in the lpweb-emulator package, which is not installed: "
+                  "pip install 'lpweb[emulator]'", file=sys.stderr)
+            return 2
         return emulator_main(argv[1:])
     args = build_parser().parse_args(argv)
     from . import bot, chat
