@@ -2,7 +2,8 @@
 by lpweb inside Pyodide in Chromium, through the browser transport (``js.WebSocket``,
 ``fetch``), against a loopback emulator of their own (so the faults touch no other test).
 
-Each run is :class:`lpweb.testing.chaos.ChaosRun`, the native suite's run (tests/chaos):
+Each run is :class:`lpweb.testing.chaos.ChaosRun`, the native suite's run (tests/chaos; the page
+unpacks the lpweb-emulator wheel, which has it, from dist/):
 drops at random frames, close codes, delays, reorders, duplicate notifications, token
 expiry / revocation, 5xx / 429 on logins; the faults are asked of the emulator over its
 ``/_emulator/faults`` endpoint. Checks: 0 lost, 0 duplicated, order kept per dialog, every
@@ -22,7 +23,7 @@ import pytest
 from playwright.sync_api import Page
 
 from conftest import _LoopThread
-from test_browser_consumer import open_harness, run
+from test_browser_consumer import ROOT, open_harness, run
 
 from lpweb.testing.chaos import CHAOS_CONFIG, format_totals
 
@@ -47,7 +48,12 @@ def chaos_emulator():
 
 
 def test_chaos_runs_in_pyodide(page: Page, chaos_emulator, outside_traffic):
+    # ChaosRun is a test helper of lpweb-emulator; the site serves only lpweb and lpweb-widget.
+    [wheel] = (ROOT / "dist").glob("lpweb_emulator-*.whl")
+    page.route(f"**/test-wheels/{wheel.name}", lambda r: r.fulfill(
+        status=200, content_type="application/zip", body=wheel.read_bytes()))
     open_harness(page)
+    run(page, "install_wheel", url=f"/test-wheels/{wheel.name}")
     totals: Counter[str] = Counter()
     problems: list[str] = []
     for seed in range(FIRST_SEED, FIRST_SEED + BROWSER_RUNS):

@@ -106,6 +106,31 @@ def test_metadata_ties_the_three_together(wheels):
     assert f"Requires-Dist: lpweb=={VERSION}" in widget and "Name: lpweb-widget" in widget
 
 
+def copy_of_the_project(tmp_path: Path, edit) -> Path:
+    """pyproject.toml (changed by ``edit``), README.md and lpweb/_version.py in a folder of their own."""
+    (tmp_path / "lpweb").mkdir(parents=True)
+    (tmp_path / "lpweb" / "_version.py").write_text((ROOT / "lpweb" / "_version.py").read_text())
+    (tmp_path / "README.md").write_text("# lpweb\n")
+    (tmp_path / "pyproject.toml").write_text(edit((ROOT / "pyproject.toml").read_text()))
+    return tmp_path
+
+
+def test_the_builder_refuses_metadata_it_would_drop_and_keeps_markers(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import wheelbuild
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    root = copy_of_the_project(tmp_path / "a", lambda text: text.replace(
+        'dependencies = []\n', 'dependencies = []\nclassifiers = ["Typing :: Typed"]\n', 1))
+    with pytest.raises(ValueError, match="classifiers"):
+        wheelbuild.distributions(root)
+    root = copy_of_the_project(tmp_path / "b", lambda text: text.replace(
+        'native = [', 'native = ["tomli>=2; python_version < \'3.12\'", ', 1))
+    core = wheelbuild.metadata(wheelbuild.distributions(root)[0])
+    assert "Requires-Dist: tomli>=2; (python_version < '3.12') and extra == \"native\"" in core
+
+
 def third_party(tmp_path: Path) -> Path:
     """A folder with links to THIRD_PARTY and what they need, as installed here (no index needed)."""
     folder = tmp_path / "third-party"

@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = "lpweb"
 TAG = "py3-none-any"
 DATE = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date: archives do not depend on the clock
+# The [project] keys this backend writes into METADATA; any other is an error, not dropped (PEP 621).
+PROJECT_KEYS = {"name", "dynamic", "description", "readme", "requires-python", "license", "dependencies",
+                "scripts", "entry-points"}
 
 
 @dataclass
@@ -75,6 +78,10 @@ def distributions(root: Path = ROOT) -> list[Dist]:
     """The core first, then the add-ons, as pyproject.toml describes them."""
     config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     project, tool = config["project"], config["tool"]["lpweb"]
+    unknown = set(project) - PROJECT_KEYS
+    if unknown or project["name"] != CORE or set(project["dynamic"]) != {"version", "optional-dependencies"}:
+        raise ValueError(f"pyproject.toml [project]: tools/wheelbuild.py does not write {sorted(unknown)}; "
+                         f"it builds {CORE!r} with a dynamic version and optional-dependencies ([tool.lpweb])")
     v = version(root)
 
     def pin(items: list[str]) -> list[str]:
@@ -101,7 +108,7 @@ def owner(path: str, dists: list[Dist]) -> Dist | None:
     best: tuple[int, Dist | None] = (0, None)
     for dist in dists:
         for package in dist.packages:
-            if (path.startswith(package + "/")) and len(package) > best[0]:
+            if path.startswith(package + "/") and len(package) > best[0]:
                 best = (len(package), dist)
     return best[1]
 
@@ -126,7 +133,10 @@ def metadata(dist: Dist) -> str:
     lines += [f"Requires-Dist: {req}" for req in dist.dependencies]
     for extra, reqs in dist.extras.items():
         lines.append(f"Provides-Extra: {extra}")
-        lines += [f'Requires-Dist: {req}; extra == "{extra}"' for req in reqs]
+        for req in reqs:
+            spec, _, marker = req.partition(";")
+            condition = f'({marker.strip()}) and extra == "{extra}"' if marker else f'extra == "{extra}"'
+            lines.append(f"Requires-Dist: {spec.strip()}; {condition}")
     if dist.readme:
         lines.append("Description-Content-Type: text/markdown")
     return "\n".join(lines) + "\n\n" + dist.readme

@@ -174,9 +174,25 @@ async def chaos_run(args: dict) -> dict:
     return {"result": result, "problems": run.problems, "reported": run.reported[-20:]}
 
 
+async def install_wheel(args: dict) -> dict:
+    """Unpack the wheel at ``args["url"]`` into site-packages: lpweb-emulator's test helpers
+    (lpweb.testing) for chaos_run, which the site does not serve (pages need no test helpers)."""
+    import importlib
+    import site
+
+    from pyodide.http import pyfetch
+
+    response = await pyfetch(args["url"])
+    if not response.ok:
+        raise RuntimeError(f"{args['url']}: HTTP {response.status}")
+    await response.unpack_archive(extract_dir=site.getsitepackages()[0], format="zip")
+    importlib.invalidate_caches()
+    return {"installed": args["url"]}
+
+
 SCENARIOS = {f.__name__: f for f in (open_conversation, send_and_receive, rich_and_quick_replies,
                                      upload_and_download, close_conversation, close_connection, errors, step_up,
-                                     proxies_released, chaos_run)}
+                                     proxies_released, chaos_run, install_wheel)}
 
 
 async def run(name: str, args_json: str) -> str:
