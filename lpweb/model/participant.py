@@ -62,7 +62,7 @@ class Participant:
             pid = ids.setdefault(pid, pid)
             if type(old_id) is str:
                 old_id = ids.setdefault(old_id, old_id)
-        return cls(id=pid, role=role, state=state, old_id=old_id, connection=connection)
+        return cls(pid, role, state, old_id, None, connection)     # positional (field order): ~2x cheaper than keywords
 
     async def get_user_profile(self) -> Any:
         """This participant's profile (PROF-01/03). A consumer may read only its own (PROF-02):
