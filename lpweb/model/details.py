@@ -80,9 +80,12 @@ def _freeze(value: dict[str, Any]) -> Any:
 
 
 class ConversationDetails(Mapping[str, Any]):
-    """The platform's ``conversationDetails`` of a conversation without ``participants``,
-    ``participantsPId`` and ``dialogs`` (see :attr:`Conversation.participants` and
-    :attr:`Conversation.dialogs`); read-only. ``dict(details)`` copies it."""
+    """``Conversation.details``: the platform's ``conversationDetails`` of a conversation
+    without ``participants``, ``participantsPId`` and ``dialogs`` (see
+    :attr:`Conversation.participants` and :attr:`Conversation.dialogs`), as a read-only
+    mapping with the wire keys: ``details["startTs"]``, ``details.get("campaignInfo")``.
+    Each value reads back as the platform sent it; an object of strings, integers and nulls
+    (``ttr``) reads as a new ``dict`` each time. ``dict(details)`` copies it."""
 
     __slots__ = ("_plan", "_values")
 
@@ -108,6 +111,7 @@ class ConversationDetails(Mapping[str, Any]):
         return dict(value) if type(value) is _Frozen else value
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, else ``default``."""
         i = self._plan.index.get(key)
         if i is None:
             return default
