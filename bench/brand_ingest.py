@@ -34,20 +34,24 @@ Keys: ``brand_10k_ingest_s`` (goal <= 1 s), ``brand_10k_bytes_per_conversation``
 ``brand_10k_raw_bytes_per_conversation``, ``brand_10k_emulator_s`` (the emulator's own time
 to make and queue the notifications). ``run(quick)`` is what ``bench/run.py`` calls.
 
-What the profiles say (py-spy, tracemalloc, November 2026; figures per 10,000 conversations)
-    * Time: lpweb spends ~0.8 s of CPU where the raw client spends ~0.6 s. About half of
-      either is the cyclic garbage collector (the raw client: 0.16 s with it disabled;
-      lpweb: ~0.4 s): the heap grows by ~20 tracked objects per conversation and each full
-      collection walks all of them. Of the rest, building the model (participants, dialogs,
-      enum conversions) is ~35 %, decoding ~15 %, announcing each conversation (a task and
-      the ``'conversation'`` event) ~17 %. With the machine to itself the wall time follows
-      the CPU time; under load it also waits for the emulator process to be scheduled.
-    * Memory: the platform's view of a conversation, kept as ``Conversation.details``, is
-      ~3.6 kB on its own (decoded with orjson, keys shared: ~2.7 kB, plus the normalised
-      participant list and the details dict), so 3,000 bytes per conversation cannot be
-      reached while ``details`` holds that view as dicts; lpweb's own objects add ~1.9 kB
-      (a Dialog with its sequence sets ~0.9 kB, four Participants ~0.4 kB, the Conversation
-      ~0.3 kB). The raw client keeps the standard library's dicts: 5,632 bytes.
+What the profiles say (cProfile, gc callbacks, tracemalloc, November 2026; per 10,000 conversations)
+    * Before issue #8's changes, lpweb spent ~0.85 s of CPU (raw: ~0.33 s), half of it in the
+      cyclic garbage collector (480 young / 4 full collections against the raw client's
+      182 / 2): a task per announced conversation, and ~20 tracked containers kept per
+      conversation (the decoded ``conversationDetails`` as ``Conversation.details``, the
+      dialog's sequence sets). It held 5,949 bytes per conversation, 3.6 kB of them the
+      decoded platform view.
+    * Now: ~0.45 s of CPU (gc ~0.09 s, 176 / 2 collections). One callback per pass of the
+      event loop announces every conversation queued meanwhile; ``Conversation.details`` is
+      a compact read-only mapping (``lpweb/model/details.py``: no second copy of the
+      participants and dialogs, one shared key list, interned strings, shared ``ttr``-like
+      objects); sets and dicts a conversation may never need are made on first use.
+      Of the CPU left, building the model (participants, dialogs, details) is ~40 %,
+      websocket framing and inflating ~20 %, decoding and parsing ~20 %.
+    * Memory: ~1,735 bytes per conversation: four Participants and their lists ~0.6 kB, the
+      Conversation ~0.3 kB, decoded values kept (ids, timestamps) ~0.27 kB, the Dialog and
+      ``dialogs`` ~0.23 kB, the details ~0.2 kB, skill and message list ~0.1 kB. The raw
+      client keeps the standard library's dicts: 5,632 bytes.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from .errors import (AuthError, ConnectionLost, ConversationClosed, InvalidState
 from .model.connection import Connection
 from .model.consumer import ConsumerConnection
 from .model.conversation import Conversation
+from .model.details import ConversationDetails
 from .model.dialog import Dialog
 from .model.message import Message
 from .model.participant import Participant, Skill
@@ -53,7 +54,7 @@ _LAZY = {"BrandConnection": ".model.brand", "MessageStatistics": ".model.brand",
 
 __all__ = [
     "__version__", "create_connection", "Connection", "ConsumerConnection", "BrandConnection", "Conversation", "Dialog", "Message", "Participant",
-    "Skill", "ConversationSubscription", "default_token_store", "default_transport", "errors", "LPError",
+    "Skill", "ConversationDetails", "ConversationSubscription", "default_token_store", "default_transport", "errors", "LPError",
     "UsageError", "InvalidState", "ConversationClosed", "ProtocolError", "RequestFailed", "RequestTimeout",
     "TransportError", "ConnectionLost", "AuthError", "create_client_properties", "create_customer_info_sde",
     "create_personal_info_sde", "create_jwt_claims_set", *_enum_names,

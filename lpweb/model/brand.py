@@ -436,6 +436,9 @@ class BrandConnection(Connection):
                                                       "conversationId": conv.conversation_id})
         conv._receive(dialog.dialog_id, tuple(_brand_changes(resp.body)))
 
+    def _announce_waits(self, conv: Conversation) -> bool:
+        return bool(self.options.get_all_messages)
+
     async def _announce(self, conv: Conversation) -> None:
         if self.options.get_all_messages:       # OPT-15: history first, then 'conversation'
             try:
@@ -443,6 +446,9 @@ class BrandConnection(Connection):
             except LPError as exc:
                 self.report_error(exc)
         await super()._announce(conv)
+
+    def _announce_now(self, conv: Conversation) -> None:
+        super()._announce_now(conv)
         self._offer_combined(conv)
 
     def _offer_combined(self, conv: Conversation) -> None:

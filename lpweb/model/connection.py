@@ -79,6 +79,8 @@ class Connection(ConnectionEvents):
         self._unclaimed_dumps: set[str] = set()
         self._loading: set[asyncio.Task[Any]] = set()
         self._announcing: set[str] = set()  # conversation ids whose 'conversation' event is on its way
+        self._to_announce: list[Conversation] = []      # for the next pass of the event loop (_follow)
+        self._announce_handle: asyncio.Handle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -100,6 +102,8 @@ class Connection(ConnectionEvents):
         self._resync_seen: set[str] | None = None
         self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
+        #: The one bound ``_skill_off_hours`` every conversation's Skill shares (not one each).
+        self._off_hours: Callable[[str], bool | None] = self._skill_off_hours
 
     # -- public properties -----------------------------------------------------------------
     @property
@@ -139,12 +143,37 @@ class Connection(ConnectionEvents):
         """Runs at the start of an intentional close(), while the socket is still up."""
 
     def _follow(self, conv: Conversation) -> None:
-        """A conversation became known or changed: load what the side needs, announce it once."""
+        """A conversation became known or changed: load what the side needs, announce it once.
+
+        The announcement waits for the next pass of the event loop (the rest of the frames
+        already read are handled first, as a task per conversation did); one callback then
+        announces every conversation queued meanwhile, in arrival order: 10,000
+        conversations in a burst cost no 10,000 tasks (bench/brand_ingest.py)."""
         if not conv.announced and conv.conversation_id not in self._announcing:
             self._announcing.add(conv.conversation_id)
-            self._spawn(self._announce(conv))
+            if not self._to_announce:
+                self._announce_handle = asyncio.get_running_loop().call_soon(self._announce_queued)
+            self._to_announce.append(conv)
+
+    def _announce_queued(self) -> None:
+        queue, self._to_announce, self._announce_handle = self._to_announce, [], None
+        for conv in queue:
+            try:
+                if self._announce_waits(conv):
+                    self._spawn(self._announce(conv))
+                else:
+                    self._announce_now(conv)
+            except Exception as exc:  # as a failed announce task did: reported, the others go on
+                self.report_error(exc)
+
+    def _announce_waits(self, conv: Conversation) -> bool:
+        """True when the side must await something before announcing (:meth:`_announce`)."""
+        return False
 
     async def _announce(self, conv: Conversation) -> None:
+        self._announce_now(conv)
+
+    def _announce_now(self, conv: Conversation) -> None:
         self._emit_conversation(conv)
 
     def _emit_conversation(self, conv: Conversation) -> None:
@@ -227,6 +256,9 @@ class Connection(ConnectionEvents):
     async def _teardown(self, code: int, reason: str) -> None:
         for task in list(self._tasks):
             task.cancel()
+        if self._announce_handle is not None:   # queued announcements die with the tasks
+            self._announce_handle.cancel()
+            self._announce_handle, self._to_announce = None, []
         if self._ws is not None:
             try:
                 await self._ws.close(code, reason)

@@ -134,6 +134,9 @@ class ConsumerConnection(Connection):
                 task.add_done_callback(self._loading.discard)
         super()._follow(conv)
 
+    def _announce_waits(self, conv: Conversation) -> bool:
+        return any(not t.done() for t in self._loading)
+
     async def _announce(self, conv: Conversation) -> None:
         pending = [t for t in self._loading if not t.done()]
         if pending:
@@ -214,7 +217,7 @@ class ConsumerConnection(Connection):
         """Re-subscribe from the gap; the events arrive as a notification, waited for up to
         ``GAP_WAIT`` (on the injected sleep). False if it did not arrive in that time."""
         arrived = asyncio.get_running_loop().create_future()
-        entry = (arrived, min(dialog._held, default=None))
+        entry = (arrived, min(dialog._held or (), default=None))
         self._catchup_waiters[dialog.dialog_id] = entry
         sleeper = asyncio.ensure_future(self._sleep(GAP_WAIT))
         try:

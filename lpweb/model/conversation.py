@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -26,6 +27,7 @@ from ..enums import (ConversationState, CsatStatus, DialogType, ParticipantChatS
                      ParticipantState)
 from ..errors import ConversationClosed, InvalidState, StaleParticipantWarning, UnknownParticipant, UsageError
 from ..protocol import requests as rq
+from .details import ConversationDetails
 from .dialog import Dialog
 from .typed_events import ConversationEvents
 from .message import Message
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Conversation"]
 
 _CONTENT_EVENTS = {"ContentEvent", "RichContentEvent"}
+_NO_DETAILS = ConversationDetails()
 PARTICIPANT_WAIT = 1.0      # seconds a chat state from an unknown participant waits (ORD-06)
 log = logging.getLogger("lpweb")
 
@@ -52,16 +55,21 @@ class Conversation(ConversationEvents):
         self.participants: list[Participant] = []
         self.dialogs: dict[str, Dialog] = {conversation_id: Dialog(self, conversation_id)}
         self.context: dict[str, Any] | None = None
-        self.details: dict[str, Any] = {}
+        #: The platform's view of the conversation from the newest notification, read-only
+        #: (:class:`~lpweb.model.details.ConversationDetails`: participants and dialogs are
+        #: the attributes above).
+        self.details: ConversationDetails = _NO_DETAILS
         self.synced = False     # True once a conversation notification has described it
         self.announced = False  # True once 'conversation' was emitted for it
         self._close_emitted = False
         self._last_update_ts = 0  # metaDataLastUpdateTs of the newest view applied
-        self._removed_ids: set[str] = set()     # ids of participants removed so far (ORD-05)
+        # The containers below are made on first use (a brand connection may cache 10,000
+        # conversations, bench/brand_ingest.py).
+        self._removed_ids: set[str] | None = None   # ids of participants removed so far (ORD-05)
         # ORD-06: the newest chat state of each originator not listed yet, with its dialog
-        self._held_chat_states: dict[str, tuple[Dialog, dict[str, Any]]] = {}
+        self._held_chat_states: dict[str, tuple[Dialog, dict[str, Any]]] | None = None
         # read-your-writes: (shows the change?, future) of join / leave / transfer calls
-        self._change_waiters: list[list[Any]] = []     # [shown(), future, answered]
+        self._change_waiters: list[list[Any]] | None = None     # [shown(), future, answered]
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -210,6 +218,8 @@ class Conversation(ConversationEvents):
         loop = asyncio.get_running_loop()
         seen: asyncio.Future[None] = loop.create_future()
         entry: list[Any] = [shown, seen, False]
+        if self._change_waiters is None:
+            self._change_waiters = []
         self._change_waiters.append(entry)
         try:
             await self.connection.request(rq.UPDATE_CONVERSATION_FIELD, {
@@ -225,7 +235,7 @@ class Conversation(ConversationEvents):
             self._change_waiters.remove(entry)
 
     def _wake_change_waiters(self, all_of_them: bool = False) -> None:
-        for shown, seen, answered in self._change_waiters:
+        for shown, seen, answered in self._change_waiters or ():
             if not seen.done() and (all_of_them or answered or shown()):
                 seen.set_result(None)
 
@@ -294,22 +304,25 @@ class Conversation(ConversationEvents):
             if stamp < self._last_update_ts:
                 return
             self._last_update_ts = stamp
-        self.details = details
+        self.details = ConversationDetails(details, self.conversation_id)
         if not initial:     # the state before, to tell what changed (the first view emits nothing)
             before = {(p.id, str(p.role)) for p in self.participants}
             old_skill = self.skill.skill_id
             old_assigned, old_suggested = self._assigned_ids(), self._suggested_ids()
             old_consumer = self.consumer.id if self.consumer else None
+        ids = {self.conversation_id: self.conversation_id}     # one string per id (Participant.from_wire)
         if isinstance(details.get("participants"), list):
             previous = self.participants
-            self.participants = [Participant.from_wire(p, self.connection) for p in details["participants"]]
-            self._note_removed(previous)
+            self.participants = [Participant.from_wire(p, self.connection, ids) for p in details["participants"]]
+            if previous or self._removed_ids:
+                self._note_removed(previous)
         for wire in details.get("dialogs") or []:
             if isinstance(wire, dict) and isinstance(wire.get("dialogId"), str):
                 dialog = self.dialogs.get(wire["dialogId"])
                 if dialog is None:
-                    dialog = self.dialogs[wire["dialogId"]] = Dialog(self, wire["dialogId"])
-                dialog._apply(wire)
+                    dialog_id = ids.setdefault(wire["dialogId"], wire["dialogId"])
+                    dialog = self.dialogs[dialog_id] = Dialog(self, dialog_id)
+                dialog._apply(wire, ids)
         state = details.get("state")
         if isinstance(state, str):
             try:
@@ -318,8 +331,9 @@ class Conversation(ConversationEvents):
                 self.state = state
         if isinstance(details.get("stage"), str):
             self.stage = details["stage"]
-        if details.get("skillId") is not None:
-            self.skill = Skill(str(details["skillId"]), self.connection._skill_off_hours)
+        skill_id = details.get("skillId")
+        if skill_id is not None and (self.skill._off_hours is None or self.skill.skill_id != str(skill_id)):
+            self.skill = Skill(sys.intern(str(skill_id)), self.connection._off_hours)
         if isinstance(details.get("context"), dict):
             self.context = details["context"]
         if self._held_chat_states:
@@ -426,20 +440,24 @@ class Conversation(ConversationEvents):
 
     def _note_removed(self, previous: list[Participant]) -> None:
         now = {i for p in self.participants for i in (p.id, p.old_id) if i}
+        removed = self._removed_ids or set()
         for p in previous:
-            self._removed_ids.update(i for i in (p.id, p.old_id) if i and i not in now)
-        self._removed_ids -= now
+            removed.update(i for i in (p.id, p.old_id) if i and i not in now)
+        removed -= now
+        self._removed_ids = removed or None
 
     def _unlisted_chat_state(self, dialog: Dialog, change: dict[str, Any]) -> None:
         """A chat state from someone not listed: ignored with a warning if they were removed
         (ORD-05); else held for a conversation update (ORD-06)."""
         origin = str(change.get("originatorId", ""))
-        if {origin, change.get("originatorOldId")} & self._removed_ids:
+        if self._removed_ids and {origin, change.get("originatorOldId")} & self._removed_ids:
             text = (f"chat state from participant {origin}, who was removed from conversation "
                     f"{self.conversation_id}, is ignored (ORD-05)")
             log.warning(text)
             warnings.warn(text, StaleParticipantWarning, stacklevel=2)
             return
+        if self._held_chat_states is None:
+            self._held_chat_states = {}
         first = origin not in self._held_chat_states
         self._held_chat_states[origin] = (dialog, change)      # only the newest one matters
         if first:
@@ -447,7 +465,7 @@ class Conversation(ConversationEvents):
 
     async def _await_participant(self, origin: str) -> None:
         await self.connection._sleep(PARTICIPANT_WAIT)
-        held = self._held_chat_states.pop(origin, None)
+        held = self._held_chat_states.pop(origin, None) if self._held_chat_states else None
         if held is None:
             return                  # delivered when the participant appeared, or superseded
         dialog, change = held
@@ -457,9 +475,10 @@ class Conversation(ConversationEvents):
             self.connection.report_error(UnknownParticipant(self.conversation_id, origin, change))
 
     def _release_chat_states(self) -> None:
-        for origin, (dialog, change) in list(self._held_chat_states.items()):
+        held = self._held_chat_states or {}
+        for origin, (dialog, change) in list(held.items()):
             if self._listed(change, dialog) is not None:
-                del self._held_chat_states[origin]
+                del held[origin]
                 self._deliver(dialog, [change])
 
     def _originator(self, change: dict[str, Any]) -> Participant:

@@ -33,20 +33,24 @@ class Dialog:
         self.state: DialogState | str = DialogState.OPEN
         self.participants: list[Participant] = []
         self.messages: list[Message] = []
-        self._sequences: set[int] = set()
         self.closed_by: str | None = None
         # In-order, exactly-once delivery of sequenced events (messages, accept statuses):
         # every sequence <= _upto has been handled (or is known not to come); later ones wait
         # in _held until the gap is filled or given up on (Connection._fill_gap).
+        # The sets and _held are made on first use: a brand connection may cache 10,000
+        # dialogs most of which never see a message (bench/brand_ingest.py, ~0.5 kB each).
+        self._sequences: set[int] | None = None     # sequences of the stored messages
         self._upto: int | None = None
-        self._held: dict[int, dict[str, Any]] = {}
-        self._handled: set[int] = set()
+        self._held: dict[int, dict[str, Any]] | None = None
+        self._handled: set[int] | None = None
 
     @property
     def is_open(self) -> bool:
         return self.state == DialogState.OPEN
 
-    def _apply(self, wire: dict[str, Any]) -> None:
+    def _apply(self, wire: dict[str, Any], ids: dict[str, str] | None = None) -> None:
+        """Update from one ``dialogs`` entry of the conversation details; ``ids`` as in
+        :meth:`Participant.from_wire`."""
         try:
             self.dialog_type = DialogType(wire.get("dialogType", self.dialog_type))
         except ValueError:
@@ -56,13 +60,15 @@ class Dialog:
         self.closed_by = wire.get("closedBy", self.closed_by)
         details = wire.get("participantsDetails")
         if isinstance(details, list):
-            self.participants = [Participant.from_wire(p) for p in details if isinstance(p, dict)]
+            self.participants = [Participant.from_wire(p, ids=ids) for p in details if isinstance(p, dict)]
 
     def _add(self, message: Message) -> bool:
         """Store a message; False if its sequence was seen already."""
         seq = message.sequence
         if isinstance(seq, int):
-            if seq in self._sequences:
+            if self._sequences is None:
+                self._sequences = set()
+            elif seq in self._sequences:
                 return False
             self._sequences.add(seq)
             self.messages.insert(bisect.bisect_right(self.messages, seq, key=_sequence_key), message)
@@ -75,39 +81,50 @@ class Dialog:
         seq = change.get("sequence")
         if not isinstance(seq, int) or isinstance(seq, bool):
             return [change]                 # chat states carry no sequence
-        if seq in self._handled or seq in self._held:
+        held, handled = self._held, self._handled
+        if (handled is not None and seq in handled) or (held is not None and seq in held):
             return []                       # a duplicate
         if self._upto is not None and seq > self._upto + 1:
-            self._held[seq] = change        # ahead of a missing one
+            if held is None:
+                held = self._held = {}
+            held[seq] = change              # ahead of a missing one
             return []
-        self._handled.add(seq)
+        self._handled_set().add(seq)
         if self._upto is None or seq > self._upto:
             self._upto = seq
         return [change, *self._drain()]
 
+    def _handled_set(self) -> set[int]:
+        if self._handled is None:
+            self._handled = set()
+        return self._handled
+
     def _drain(self) -> list[dict[str, Any]]:
-        out = []
-        while self._upto is not None and self._upto + 1 in self._held:
+        out: list[dict[str, Any]] = []
+        held = self._held
+        while held and self._upto is not None and self._upto + 1 in held:
             self._upto += 1
-            self._handled.add(self._upto)
-            out.append(self._held.pop(self._upto))
+            self._handled_set().add(self._upto)
+            out.append(held.pop(self._upto))
         return out
 
     def _release_gap(self) -> list[dict[str, Any]]:
         """Give up on the missing sequences: everything held, in order."""
         out = []
-        for seq in sorted(self._held):
-            self._handled.add(seq)
-            out.append(self._held.pop(seq))
+        held = self._held or {}
+        for seq in sorted(held):
+            self._handled_set().add(seq)
+            out.append(held.pop(seq))
             self._upto = seq if self._upto is None else max(self._upto, seq)
         return out
 
     def _mark_history(self, sequences: list[int]) -> list[dict[str, Any]]:
         """Sequences stored from a history load; returns held changes now in order."""
-        self._handled.update(sequences)
+        handled = self._handled_set()
+        handled.update(sequences)
         if self._upto is None:
             self._upto = max(sequences, default=-1)
-        while self._upto + 1 in self._handled and self._upto + 1 not in self._held:
+        while self._upto + 1 in handled and (not self._held or self._upto + 1 not in self._held):
             self._upto += 1
         return self._drain()
 
@@ -118,7 +135,7 @@ class Dialog:
 
     @property
     def last_sequence(self) -> int:
-        return max(self._sequences, default=-1)
+        return max(self._sequences or (), default=-1)
 
     async def publish(self, event: dict[str, Any], metadata: Any = None,
                       message_audience: str | None = None) -> dict[str, Any]:

@@ -12,8 +12,7 @@ reverse. This module is shared by the SDK and the emulator. It does no I/O.
 
 Frames are decoded with ``orjson`` when it is installed (the ``native`` extra brings it;
 Pyodide and bare installs use the standard library): it decodes a frame about 2.5x
-faster and shares dict keys between frames, which saves ~1.6 kB per cached conversation
-(``bench/brand_ingest.py``). Text orjson refuses (``NaN``, lone surrogates, ...) or might
+faster (``bench/brand_ingest.py``). Text orjson refuses (``NaN``, lone surrogates, ...) or might
 read differently (19 digits in a row: orjson reads integers beyond 64 bits as floats) is
 handed to :func:`json.loads`, so what is accepted, what it decodes to and how it fails
 stay the standard library's. Encoding stays with :mod:`json`: orjson would serialise
