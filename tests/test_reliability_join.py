@@ -1,8 +1,10 @@
 """Read-your-writes for participant changes (CONV-01..04 with issue #6's join-then-listen
 race): ``join()``, ``leave()`` and ``transfer()`` return once the conversation notification
-showing the change was applied. A listener added right after ``await conv.join()`` can still
-miss a message read in the same batch (xfail below, open). Notifications
-are delayed by the emulator so that answers come well before them."""
+showing the change was applied, and a call's continuation runs before the reader handles
+the next frame (as promise continuations do between websocket messages in JS), so a listener
+added right after ``await conv.join()`` or ``await conv.send_message()`` misses nothing read
+in the same batch. Notifications are delayed by the emulator so that answers come well
+before them."""
 
 from __future__ import annotations
 
@@ -38,10 +40,6 @@ def me_as(agent, aconv, role) -> bool:
     return any(p.matches(agent.agent_old_id) and p.role == role for p in aconv.participants)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open (issue #6): a frame read in the same batch as the participant change is handled before "
-    "join() returns. Yielding the reader after a woken join fixed it, but made the demo bot miss a "
-    "new conversation in e2e/test_browser_consumer.py (cause not found), so it was taken out"))
 async def test_join_then_listen_gets_the_first_message(emu) -> None:
     """The consumer's first message is published right after the join, so its notification
     reaches the agent together with the participant change: the listener added after
@@ -67,6 +65,22 @@ async def test_join_then_listen_gets_the_first_message(emu) -> None:
     emu.faults.clear()
     await cons.close()
     await agent.close()
+
+
+async def test_send_then_listen_gets_the_own_message(emu) -> None:
+    """CONV-10, MSG-05 with read-your-writes: the publish answer and the message's own notification
+    reach the consumer in the same batch (the in-process emulator queues both before the
+    reader runs); a listener added right after ``await send_message()`` still gets it."""
+    cons = consumer(emu)
+    await cons.open()
+    conv = await cons.create_conversation()
+    got: list[tuple[str, bool]] = []
+    for text in ("one", "two", "three"):
+        await conv.send_message(text)
+        conv.on("message", lambda m, seen=got, text=text: m.body == text and seen.append((m.body, m.sent_by_current_user())))
+    await until(lambda: len(got) == 3)
+    assert got == [("one", True), ("two", True), ("three", True)]
+    await cons.close()
 
 
 async def test_leave_and_transfer_are_visible_when_they_return(emu) -> None:

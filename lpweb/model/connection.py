@@ -100,6 +100,7 @@ class Connection(ConnectionEvents):
         self._orphans: dict[str, list[MessagingEvents]] = {}
         # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
         self._resync_seen: set[str] | None = None
+        self._caller_woken = False      # join/leave/transfer saw its change: resume it before the next frame
         self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
         #: The one bound ``_skill_off_hours`` every conversation's Skill shares (not one each).
@@ -332,7 +333,13 @@ class Connection(ConnectionEvents):
             while True:
                 text = await ws.receive()
                 protocol.receive_text(text)
-                self._process(protocol)
+                if self._process(protocol) or self._caller_woken:
+                    # A call waiting on this frame (an answer, or join() seeing its change)
+                    # resumes before the next frame is handled, as promise continuations do
+                    # between websocket messages in JS: a listener added right after
+                    # ``await conv.join()`` or ``await conv.send_message()`` misses nothing.
+                    self._caller_woken = False
+                    await asyncio.sleep(0)
         except TransportClosed as exc:
             closed: TransportClosed = exc
         except LPError as exc:

@@ -238,6 +238,7 @@ class Conversation(ConversationEvents):
         for shown, seen, answered in self._change_waiters or ():
             if not seen.done() and (all_of_them or answered or shown()):
                 seen.set_result(None)
+                self.connection._caller_woken = True
 
 
     async def transfer(self, skill_id: str | int | None = None, agent_id: str | None = None, *,
