@@ -1,9 +1,8 @@
 """Read-your-writes for participant changes (CONV-01..04 with issue #6's join-then-listen
 race): ``join()``, ``leave()`` and ``transfer()`` return once the conversation notification
-showing the change was applied, and a call's continuation runs before the reader handles
-the next frame (as promise continuations do between websocket messages in JS), so a listener
-added right after ``await conv.join()`` or ``await conv.send_message()`` misses nothing read
-in the same batch. Notifications are delayed by the emulator so that answers come well
+showing the change was applied, and the call resumes before the reader handles the next
+frame (as a promise continuation does between websocket messages in JS), so a listener added
+right after ``await conv.join()`` misses nothing read in the same batch. Notifications are delayed by the emulator so that answers come well
 before them."""
 
 from __future__ import annotations
@@ -67,20 +66,24 @@ async def test_join_then_listen_gets_the_first_message(emu) -> None:
     await agent.close()
 
 
-async def test_send_then_listen_gets_the_own_message(emu) -> None:
-    """CONV-10, MSG-05 with read-your-writes: the publish answer and the message's own notification
-    reach the consumer in the same batch (the in-process emulator queues both before the
-    reader runs); a listener added right after ``await send_message()`` still gets it."""
+async def test_create_conversation_returns_it_described(emu) -> None:
+    """CONN-05 with read-your-writes: with the conversation notification well after the answer,
+    create_conversation() still returns the conversation with the consumer listed and the skill
+    asked for, and the brand side's request_conversation() (NYS-04) its own."""
+    emu.faults.delay_notifications(DELAY)
     cons = consumer(emu)
     await cons.open()
-    conv = await cons.create_conversation()
-    got: list[tuple[str, bool]] = []
-    for text in ("one", "two", "three"):
-        await conv.send_message(text)
-        conv.on("message", lambda m, seen=got, text=text: m.body == text and seen.append((m.body, m.sent_by_current_user())))
-    await until(lambda: len(got) == 3)
-    assert got == [("one", True), ("two", True), ("three", True)]
+    conv = await cons.create_conversation(skill_id="10")
+    assert conv.consumer is not None and conv.consumer.id == cons.user_id
+    assert conv.skill.skill_id == "10"
+    await conv.close()
+    agent = brand(emu, sleep=asyncio.sleep)     # ring_conversation_timeout runs on real time here
+    await agent.open()
+    new = await agent.request_conversation(cons.user_id, skill_id="10")
+    assert new.synced and new.consumer is not None and new.consumer.id == cons.user_id
+    emu.faults.clear()
     await cons.close()
+    await agent.close()
 
 
 async def test_leave_and_transfer_are_visible_when_they_return(emu) -> None:

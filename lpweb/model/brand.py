@@ -371,14 +371,15 @@ class BrandConnection(Connection):
                                               what="the requested conversation")
 
     async def _await_conversation(self, conversation_id: str, timeout_ms: int, what: str) -> Conversation:
-        """Check the cache now and every 100 ms for ``timeout_ms`` (RING-04)."""
+        """Check the cache now and every 100 ms for ``timeout_ms`` (RING-04); a conversation
+        notification describing it ends the wait at once."""
         polls = max(0, int(timeout_ms // (RING_POLL_INTERVAL * 1000)))
         for i in range(polls + 1):
             conv = self._conversations.get(conversation_id)
             if conv is not None and conv.synced:
                 return conv
             if i < polls:
-                await self._sleep(RING_POLL_INTERVAL)
+                await self._until_synced(conversation_id, RING_POLL_INTERVAL, self._sleep)
         raise RequestTimeout(f"conversation {conversation_id} of {what} did not arrive within {timeout_ms} ms")
 
     # -- conversations: history and combined handling ----------------------------------------

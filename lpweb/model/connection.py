@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random as _random
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from ..debug import FrameLogger, frames_enabled
 from ..endpoints import Endpoints, discover
@@ -100,9 +100,10 @@ class Connection(ConnectionEvents):
         self._orphans: dict[str, list[MessagingEvents]] = {}
         # MNT-05: conversation ids the re-created subscriptions reported during a reconnect
         self._resync_seen: set[str] | None = None
-        self._caller_woken = False      # join/leave/transfer saw its change: resume it before the next frame
+        self._caller_woken = False      # a read-your-writes call was woken: resume it before the next frame
         self._sockets_opened = 0        # websockets opened so far (a gap catch-up spans one)
         self._catchup_waiters: dict[str, tuple[asyncio.Future[None], int | None]] = {}
+        self._sync_waiters: dict[str, list[asyncio.Future[None]]] = {}  # conversation id -> _until_synced calls
         #: The one bound ``_skill_off_hours`` every conversation's Skill shares (not one each).
         self._off_hours: Callable[[str], bool | None] = self._skill_off_hours
 
@@ -333,11 +334,12 @@ class Connection(ConnectionEvents):
             while True:
                 text = await ws.receive()
                 protocol.receive_text(text)
-                if self._process(protocol) or self._caller_woken:
-                    # A call waiting on this frame (an answer, or join() seeing its change)
-                    # resumes before the next frame is handled, as promise continuations do
-                    # between websocket messages in JS: a listener added right after
-                    # ``await conv.join()`` or ``await conv.send_message()`` misses nothing.
+                self._process(protocol)
+                if self._caller_woken:
+                    # A call waiting for this frame's conversation notification (join() seeing
+                    # its change, create_conversation() its conversation) resumes before the next
+                    # frame is handled, as a promise continuation does between websocket messages
+                    # in JS: a listener added right after ``await conv.join()`` misses nothing.
                     self._caller_woken = False
                     await asyncio.sleep(0)
         except TransportClosed as exc:
@@ -661,8 +663,40 @@ class Connection(ConnectionEvents):
         conv._apply(change.details, initial=not conv.synced)
         conv.synced = True
         self._follow(conv)
+        for waiter in self._sync_waiters.pop(change.conversation_id, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+                self._caller_woken = True
         if self._orphans:
             self._release_orphans()
+
+    async def _until_synced(self, conversation_id: str, timeout_s: float,
+                            sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> Conversation | None:
+        """The conversation once a conversation notification has described it (read-your-writes
+        for calls that create one), else None after ``sleep(timeout_s)``."""
+        conv = self._conversations.get(conversation_id)
+        if conv is not None and conv.synced:
+            return conv
+        synced: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiters = self._sync_waiters.setdefault(conversation_id, [])
+        waiters.append(synced)
+
+        async def expire() -> None:
+            await sleep(timeout_s)
+            if not synced.done():
+                synced.set_result(None)
+
+        timer = asyncio.ensure_future(expire())
+        try:
+            await synced    # awaited directly: the reader's yield after the frame resumes this call
+        finally:
+            timer.cancel()
+            if synced in waiters:
+                waiters.remove(synced)
+                if not waiters:
+                    self._sync_waiters.pop(conversation_id, None)
+        conv = self._conversations.get(conversation_id)
+        return conv if conv is not None and conv.synced else None
 
     def _forget(self, conv: Conversation) -> None:
         if not conv.is_open and self._conversations.get(conv.conversation_id) is conv:

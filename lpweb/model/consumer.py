@@ -237,7 +237,8 @@ class ConsumerConnection(Connection):
     # -- consumer actions -------------------------------------------------------------------
     async def create_conversation(self, skill_id: str | None = None, context: dict[str, Any] | None = None,
                                   campaign_info: dict[str, Any] | None = None) -> Conversation:
-        """Open a new conversation (CONN-05, CTX-01/02); returns once its messages are followed.
+        """Open a new conversation (CONN-05, CTX-01/02); returns once a notification described it
+        (``conversation.participants`` lists the consumer) and its messages are followed.
 
         Raises :class:`~lpweb.errors.RequestFailed` when the platform refuses (for example
         a consumer who already has an open conversation)."""
@@ -251,7 +252,11 @@ class ConsumerConnection(Connection):
         conv_id = resp.body.get("conversationId") if isinstance(resp.body, dict) else None
         if not isinstance(conv_id, str) or not conv_id:
             raise ProtocolError("the create-conversation answer has no conversationId")
-        conv = self._conversations.get(conv_id)
+        # Read-your-writes: the consumer's conversation subscription describes it (participants,
+        # skill) right after the answer. [INF] Without that notification in time it is made here.
+        conv = await self._until_synced(conv_id, self.options.response_timeout / 1000)
+        if conv is None:
+            conv = self._conversations.get(conv_id)
         if conv is None:
             conv = self._conversations[conv_id] = Conversation(self, conv_id)
             conv.skill.skill_id = body["skillId"]
