@@ -39,18 +39,24 @@ def wire_details(notifications: list[Any], conversation_id: str) -> dict[str, An
     return found[-1]
 
 
-async def test_details_keep_every_platform_field_but_the_model_ones(make: Factory) -> None:
-    """CTX-04, STAT-01, SUB-06: ``details`` equals the wire ``conversationDetails`` without
-    participants / participantsPId / dialogs, value for value; ``details["context"]`` is
-    ``conversation.context``; an object of scalars (``ttr``) reads as a new dict each time."""
+async def watched_conversation(make: Factory, **create: Any) -> tuple[Any, list[Any]]:
+    """A consumer's new conversation as a brand connection sees it, and the raw notifications
+    that connection received."""
     bot = make.brand()
     raw: list[Any] = []
     bot.on("notification", raw.append)
     await bot.open()
     cons = make.consumer()
     await cons.open()
-    cconv = await cons.create_conversation(skill_id="10", context=CONTEXT)
-    conv = await known(bot, cconv.conversation_id)
+    cconv = await cons.create_conversation(skill_id="10", **create)
+    return await known(bot, cconv.conversation_id), raw
+
+
+async def test_details_keep_every_platform_field_but_the_model_ones(make: Factory) -> None:
+    """CTX-04, STAT-01, SUB-06: ``details`` equals the wire ``conversationDetails`` without
+    participants / participantsPId / dialogs, value for value; ``details["context"]`` is
+    ``conversation.context``; an object of scalars (``ttr``) reads as a new dict each time."""
+    conv, raw = await watched_conversation(make, context=CONTEXT)
     wire = wire_details(raw, conv.conversation_id)
 
     assert isinstance(conv.details, ConversationDetails)
@@ -78,14 +84,7 @@ async def test_participants_and_dialogs_match_the_wire(make: Factory) -> None:
     """PROF-04, DLG-04, DLG-07/09: the participants and dialogs dropped from ``details`` are
     the model's, equal to the wire; ids are shared (one string per id in a conversation,
     brand users' ids interned)."""
-    bot = make.brand()
-    raw: list[Any] = []
-    bot.on("notification", raw.append)
-    await bot.open()
-    cons = make.consumer()
-    await cons.open()
-    cconv = await cons.create_conversation(skill_id="10")
-    conv = await known(bot, cconv.conversation_id)
+    conv, raw = await watched_conversation(make)
     await conv.join(ParticipantRole.ASSIGNED_AGENT)
     wire = wire_details(raw, conv.conversation_id)
 
@@ -98,11 +97,11 @@ async def test_participants_and_dialogs_match_the_wire(make: Factory) -> None:
     assert [(p.id, str(p.role), str(p.state)) for p in dialog.participants] == [
         (e["id"], e["role"], e["state"]) for e in dialog_wire["participantsDetails"]]
     consumer, agent = conv.consumer, conv.assigned_agent
-    assert consumer is not None and agent is not None and agent.matches(bot.agent_old_id)
+    assert consumer is not None and agent is not None and agent.matches(conv.connection.agent_old_id)
     in_dialog = {p.id: p.id for p in dialog.participants}
     assert in_dialog[consumer.id] is consumer.id                       # one string per id
     assert agent.old_id is not None and in_dialog[agent.old_id] is agent.old_id
-    assert agent.old_id is sys.intern(bot.agent_old_id) and agent.id is sys.intern(agent.id)
+    assert agent.old_id is sys.intern(conv.connection.agent_old_id) and agent.id is sys.intern(agent.id)
     assert dialog.dialog_id is conv.conversation_id
 
 
