@@ -344,24 +344,43 @@ print(json.dumps(spec.model_dump()["packages"]))
 # minus what cannot run in a page (the CLI and the native transport are native tools; the emulator
 # and the test helpers are lpweb-emulator's, not passed here), the modules
 # of the widget's start-up as CPython bytecode compiled by the vendored Pyodide itself (its
-# CPython 3.14, under Node), without docstrings and column tables: the page then skips
-# compiling ~0.4 MB of source, which measured 2-3x faster imports in Pyodide, for about the
-# wheel's size in bytes (bench/browser_boot.py measures both).
+# CPython 3.14, under Node), without docstrings, `if TYPE_CHECKING:` blocks and column tables:
+# the page then skips compiling ~0.4 MB of source, which measured 2-3x faster imports in
+# Pyodide. The format is one gzip stream of a tar (not a zip): compressed as a whole, similar
+# files next to each other (by extension), it is 15% smaller than a zip of the same files, and
+# the page inflates it with the browser's own DecompressionStream while Pyodide is still
+# booting, then writes the files straight into site-packages before the interpreter starts
+# (web/lpweb-runtime.mjs). Member names are paths in site-packages, as in the wheel.
 BUNDLE_SKIP = ("lpweb/emulator/", "lpweb/cli/", "lpweb/testing/", "lpweb/__main__.py", "lpweb/transports/native.py")
 BUNDLE_SCRIPT = r"""
-import ast, importlib, importlib.util, os, site, sys, zipfile
+import ast, gzip, importlib, importlib.util, io, os, site, sys, tarfile, zipfile
 src, out, skip = sys.argv[1], sys.argv[2], tuple(sys.argv[3].split(","))
-target = site.getsitepackages()[0]  # where lpweb-runtime.mjs unpacks it: tracebacks name this path
+target = site.getsitepackages()[0]  # where lpweb-runtime.mjs writes it: tracebacks name this path
 
 
-def strip_docstrings(tree):
-    # Docstrings are a third of the bytecode's size and the page never reads them (help() works natively).
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.copy_location(ast.Pass(), body[0])]
-    return tree
+class Strip(ast.NodeTransformer):
+    # What the page never runs: docstrings (a third of the bytecode; help() works natively) and
+    # `if TYPE_CHECKING:` blocks (imports and overloads for type checkers: the generated
+    # lpweb/model/typed_events.py is almost nothing else, 61 KB of bytecode otherwise).
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        for field in ("body", "orelse"):
+            body = getattr(node, field, None)
+            if not isinstance(body, list) or not body:
+                continue
+            kept = []
+            for stmt in body:
+                if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Name) and stmt.test.id == "TYPE_CHECKING":
+                    kept += stmt.orelse
+                else:
+                    kept.append(stmt)
+            if (field == "body" and kept and isinstance(kept[0], ast.Expr)
+                    and isinstance(kept[0].value, ast.Constant) and isinstance(kept[0].value.value, str)):
+                kept = kept[1:]
+            if field == "body" and not kept:
+                kept = [ast.copy_location(ast.Pass(), body[0])]
+            setattr(node, field, kept)
+        return node
 
 
 # The modules a page imports to show the widget and connect get bytecode; the rest (the brand
@@ -375,7 +394,8 @@ for module in STARTUP:
 startup = {os.path.relpath(m.__file__, "/tmp/lpweb-startup") for m in list(sys.modules.values())
            if (getattr(m, "__file__", None) or "").startswith("/tmp/lpweb-startup/")}
 
-with zipfile.ZipFile(src) as wheel, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+members = {}  # name in the archive -> bytes
+with zipfile.ZipFile(src) as wheel:
     for name in sorted(wheel.namelist()):
         if name.startswith(skip):
             continue
@@ -385,13 +405,22 @@ with zipfile.ZipFile(src) as wheel, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLAT
         if name.endswith(".dist-info/METADATA"):
             data = data.split(b"\n\n", 1)[0] + b"\n"  # the headers (version, ...); not the README body
         if name in startup:
-            tree = strip_docstrings(ast.parse(data, name))
+            tree = ast.fix_missing_locations(Strip().visit(ast.parse(data, name)))
             code = compile(tree, os.path.join(target, name), "exec", dont_inherit=True, optimize=0)
             # Sourceless module (lpweb/x.pyc next to no x.py), as Pyodide's own stdlib ships:
             # unchecked hash-based header, so nothing is compared with a source at import time.
             data = importlib._bootstrap_external._code_to_hash_pyc(code, importlib.util.source_hash(data), False)
             name += "c"
-        zf.writestr(name, data)
+        members[name] = data
+
+tar = io.BytesIO()
+with tarfile.open(fileobj=tar, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+    for name in sorted(members, key=lambda n: (os.path.splitext(n)[1], n)):
+        info = tarfile.TarInfo(name)  # mtime 0, mode 0644, no owner: the same files make the same bytes
+        info.size = len(members[name])
+        archive.addfile(info, io.BytesIO(members[name]))
+with open(out, "wb") as f:
+    f.write(gzip.compress(tar.getvalue(), compresslevel=9, mtime=0))
 """
 BUNDLE_NODE = r"""
 import { loadPyodide } from "%(pyodide)s";
@@ -401,14 +430,14 @@ const [wheel, out, script, skip] = process.argv.slice(1);
 // file and line numbers, only the ^^^ markers under the failing expression go.
 const py = await loadPyodide({ env: { PYTHONNODEBUGRANGES: "1" }, stdout: () => {}, stderr: (line) => console.error(line) });
 py.FS.writeFile("/tmp/in.whl", readFileSync(wheel));
-py.pyimport("sys").argv = py.toPy(["bundle", "/tmp/in.whl", "/tmp/out.zip", skip]);
+py.pyimport("sys").argv = py.toPy(["bundle", "/tmp/in.whl", "/tmp/out.tar.gz", skip]);
 try {
   py.runPython(readFileSync(script, "utf8"));
 } catch (error) {  // print Python's traceback, not the minified JS around the throw
   console.error(String(error.message || error));
   process.exit(1);
 }
-writeFileSync(out, py.FS.readFile("/tmp/out.zip"));
+writeFileSync(out, py.FS.readFile("/tmp/out.tar.gz"));
 """
 
 
@@ -424,18 +453,20 @@ def merge_wheels(wheels: list[Path], out: Path) -> Path:
 
 
 def browser_bundle(wheels: list[Path]) -> Path:
-    """dist/lpweb-<version>-browser.zip from ``wheels`` (core, widget): what the page unpacks (see
-    BUNDLE_SKIP).
+    """dist/lpweb-<version>-browser.tar.gz from ``wheels`` (core, widget): what the page unpacks
+    (see BUNDLE_SKIP).
 
-    Rebuilt only when a wheel or the vendored Pyodide changes. Without ``node`` it is the
-    wheels' files merged, uncompiled (slower imports, same behaviour).
+    Rebuilt only when a wheel or the vendored Pyodide changes. Without ``node`` it is
+    dist/lpweb-<version>-browser.zip, the wheels' files merged, uncompiled (slower imports,
+    same behaviour: lpweb-runtime.mjs has Pyodide unpack it).
     """
-    out = DIST / f"lpweb-{version()}-browser.zip"
+    node = shutil.which("node")
+    out = DIST / f"lpweb-{version()}-browser.{'tar.gz' if node else 'zip'}"
     key = digest(*map(sri, wheels), (VENDOR / "pyodide" / ".vendored").read_text(), BUNDLE_SCRIPT, BUNDLE_NODE,
                  ",".join(BUNDLE_SKIP))
     if out.exists() and stamp_ok("bundle", key):
         return out
-    for old in DIST.glob("lpweb-*-browser.zip"):
+    for old in DIST.glob("lpweb-*-browser.*"):
         old.unlink()
     whl = merge_wheels(wheels, STAMPS / "bundle-input.zip")
     if not shutil.which("node"):
@@ -459,6 +490,51 @@ def browser_bundle(wheels: list[Path]) -> Path:
     return out
 
 
+# The demo page's render-critical assets go into the built page itself (dist/site/index.html):
+# a tag marked ``data-inline`` in demo/index.html, ``<script src="./x.js" data-inline></script>``
+# or ``<link rel="stylesheet" href="./x.css" data-inline>``, becomes an inline ``<script>`` or
+# ``<style>`` with the file's text, and the page's Content-Security-Policy <meta> allows exactly
+# that text by its sha256 (no 'unsafe-inline'). The launcher then works as soon as the HTML is
+# parsed: no request, and no stylesheet it would have to wait for, comes before it.
+INLINE_TAG = re.compile(r'<script src="\./([\w.-]+\.js)" data-inline></script>'
+                        r'|<link rel="stylesheet" href="\./([\w.-]+\.css)" data-inline>')
+CSP_META = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(">)')
+
+
+def inline_page(html: str, folder: Path) -> str:
+    """``html`` with its ``data-inline`` tags replaced by the text of the files in ``folder``, and
+    the sha256 of each in its CSP's script-src / style-src."""
+    hashes: dict[str, list[str]] = {"script-src": [], "style-src": []}
+
+    def inline(match: re.Match[str]) -> str:
+        script, style = match.groups()
+        text = (folder / (script or style)).read_text(encoding="utf-8")
+        tag = "script" if script else "style"
+        if f"</{tag}" in text.lower():
+            sys.exit(f"[build] {script or style} cannot be inlined: it contains '</{tag}'")
+        hashes[f"{tag}-src"].append("'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'")
+        return f"<{tag}>{text}</{tag}>"
+
+    html = INLINE_TAG.sub(inline, html)
+    if not any(hashes.values()):
+        return html
+
+    def allow(match: re.Match[str]) -> str:
+        directives = [d.strip() for d in match.group(2).split(";")]
+        for i, directive in enumerate(directives):
+            name = directive.split(" ", 1)[0]
+            if hashes.get(name):
+                directives[i] = " ".join([directive, *hashes.pop(name)])
+        if any(hashes.values()):
+            sys.exit(f"[build] the page's CSP has no {[k for k, v in hashes.items() if v]} for its inline tags")
+        return match.group(1) + "; ".join(directives) + match.group(3)
+
+    html, metas = CSP_META.subn(allow, html)
+    if metas != 1:
+        sys.exit("[build] a page with data-inline tags needs one Content-Security-Policy <meta>")
+    return html
+
+
 def cmd_web(args: argparse.Namespace | None = None) -> None:
     # Pages need the core and the widget; the emulator's wheel is a native tool.
     wheels = [whl for whl in cmd_wheel() if not whl.name.startswith("lpweb_emulator-")]
@@ -468,7 +544,6 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
     for p in web.rglob("*"):
         if p.is_file() and VENDOR not in p.parents:
             plan[SITE / p.relative_to(web)] = p
-    plan[SITE / "index.html"] = ROOT / "demo" / "index.html"
     pyodide = VENDOR / "pyodide"
     for name in PYODIDE_RUNTIME:
         plan[SITE / "vendor" / "pyodide" / name] = pyodide / name
@@ -487,7 +562,9 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
 
     # PyScript's interpreter is web/lpweb-runtime.mjs: it boots Pyodide and fetches lpweb (the
     # browser bundle, or the merged wheels without Node) in parallel, so the config needs no "files".
-    generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json", runtime}
+    generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json", runtime,
+                 SITE / "index.html"}
+    copied += write_if_changed(SITE / "index.html", inline_page((ROOT / "demo" / "index.html").read_text(), web))
     text = (web / "lpweb-runtime.mjs").read_text()
     copied += write_if_changed(runtime, text.replace('"./wheels/lpweb.whl"', f'"./wheels/{bundle.name}"', 1))
     config = {"interpreter": "./lpweb-runtime.mjs"}

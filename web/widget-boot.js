@@ -6,11 +6,14 @@
 // boots Pyodide and fetches the wheel now, while PyScript's own JS is still loading.
 (() => {
   "use strict";
+  // Its siblings (lpweb-runtime.mjs, vendor/) sit next to it; build.py inlines it into the
+  // demo page (no src), whose own folder holds them.
   const script = document.currentScript;
-  if (script && script.src) {
+  const base = script && (script.src || document.baseURI);
+  if (base) {
     // Ask for the whole chain at once (runtime -> pyodide.mjs -> pyodide.asm.mjs + .wasm)
     // instead of one file after the other as each module is parsed.
-    const at = (path) => new URL(path, script.src).href;
+    const at = (path) => new URL(path, base).href;
     for (const [rel, path] of [["modulepreload", "./vendor/pyodide/pyodide.mjs"],
                                ["modulepreload", "./vendor/pyodide/pyodide.asm.mjs"],
                                ["preload", "./vendor/pyodide/pyodide.asm.wasm"]]) {
