@@ -499,6 +499,7 @@ def browser_bundle(wheels: list[Path]) -> Path:
 # parsed: no request, and no stylesheet it would have to wait for, comes before it.
 INLINE_TAG = re.compile(r'<script src="\./([\w.-]+\.js)" data-inline></script>'
                         r'|<link rel="stylesheet" href="\./([\w.-]+\.css)" data-inline>')
+HTML_COMMENT = re.compile(r"[ \t]*<!--.*?-->[ \t]*\n?", re.S)
 CSP_META = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(">)')
 
 
@@ -565,7 +566,9 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
     # browser bundle, or the merged wheels without Node) in parallel, so the config needs no "files".
     generated = {SITE / "pyscript.json", SITE / "vendor" / "pyodide" / "pyodide-lock.json", runtime,
                  SITE / "index.html"}
-    copied += write_if_changed(SITE / "index.html", inline_page((ROOT / "demo" / "index.html").read_text(), web))
+    page = inline_page((ROOT / "demo" / "index.html").read_text(), web)
+    page = HTML_COMMENT.sub("", page)   # notes for readers of demo/index.html, not bytes for visitors
+    copied += write_if_changed(SITE / "index.html", page)
     text = (web / "lpweb-runtime.mjs").read_text()
     copied += write_if_changed(runtime, text.replace('"./wheels/lpweb.whl"', f'"./wheels/{bundle.name}"', 1))
     config = {"interpreter": "./lpweb-runtime.mjs"}
