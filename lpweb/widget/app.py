@@ -573,7 +573,8 @@ class Widget:
                 self.state.sending(client_id)
                 self._update_meta(m)
                 try:
-                    resp = await self.session.upload_file(file, None, progress=progress, preview=preview)
+                    resp = await self.session.upload_file(file, None, progress=progress, preview=preview,
+                                                          client_id=client_id)
                     break
                 except (LeaderChanged, RelayClosed):
                     # The leader tab went away mid-upload: upload again through the next leader (or this tab).
