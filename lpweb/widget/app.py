@@ -567,6 +567,7 @@ class Widget:
             from .preview import make_preview
 
             preview = await make_preview(self.js, file)
+            self.state.sharing(client_id, preview)
             while True:
                 while self.conversation_id is None or not self.state.can_send_now:
                     await asyncio.sleep(0.5)
