@@ -567,13 +567,15 @@ class Widget:
             from .preview import make_preview
 
             preview = await make_preview(self.js, file)
+            self.state.sharing(client_id, preview)
             while True:
                 while self.conversation_id is None or not self.state.can_send_now:
                     await asyncio.sleep(0.5)
                 self.state.sending(client_id)
                 self._update_meta(m)
                 try:
-                    resp = await self.session.upload_file(file, None, progress=progress, preview=preview)
+                    resp = await self.session.upload_file(file, None, progress=progress, preview=preview,
+                                                          client_id=client_id)
                     break
                 except (LeaderChanged, RelayClosed):
                     # The leader tab went away mid-upload: upload again through the next leader (or this tab).

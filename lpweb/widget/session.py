@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import Any, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from ..model.emitter import EventEmitter
 from .tabs import Relay
@@ -57,7 +57,7 @@ class ChatSession(Protocol):
     async def set_chat_state(self, state: str) -> None: ...
 
     async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
-                          preview: str | None = None) -> dict: ...
+                          preview: str | None = None, client_id: str | None = None) -> dict: ...
 
     async def download_file(self, dialog_id: str, sequence: int) -> tuple[bytes, str | None]: ...
 
@@ -234,11 +234,16 @@ class LocalSession(EventEmitter):
     async def send_message(self, text: str, metadata: Any = None, *, client_id: str | None = None) -> dict:
         """Publish a text message; the same ``client_id`` is sent once (a follower's retry
         after a lost answer joins the first attempt, or gets its result)."""
+        return await self._once_per_id(client_id, lambda: self._publish(text, metadata))
+
+    async def _once_per_id(self, client_id: str | None, start: Callable[[], Awaitable[dict]]) -> dict:
+        """Run ``start()`` once per ``client_id``: a repeat while it runs joins it, a repeat after it
+        succeeded gets its result (a failed or cancelled attempt runs again)."""
         if client_id is not None and client_id in self._sends:
             fut = self._sends[client_id]
             if not fut.done() or (not fut.cancelled() and fut.exception() is None):
                 return await asyncio.shield(fut)
-        fut = asyncio.ensure_future(self._publish(text, metadata))
+        fut = asyncio.ensure_future(start())
         if client_id is not None:
             self._sends[client_id] = fut
             while len(self._sends) > 500:
@@ -277,7 +282,13 @@ class LocalSession(EventEmitter):
         await self._require_conv().set_chat_state(state)
 
     async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
-                          preview: str | None = None) -> dict:
+                          preview: str | None = None, client_id: str | None = None) -> dict:
+        """Share a file; the same ``client_id`` is uploaded once (a follower tab that lost the
+        answer, e.g. to a spurious leader change, and asks again gets the first upload's result
+        instead of sharing the file twice)."""
+        return await self._once_per_id(client_id, lambda: self._upload(file, caption, progress, preview))
+
+    async def _upload(self, file: Any, caption: str | None, progress: Progress | None, preview: str | None) -> dict:
         conv = self._require_conv()
         resp = await conv.upload_file(file, caption, progress=progress, preview=preview)
         dialog = conv.open_dialog
@@ -358,9 +369,9 @@ class RemoteSession(EventEmitter):
         await self.relay.request("chat_state", {"state": state})
 
     async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
-                          preview: str | None = None) -> dict:
-        return await self.relay.request("upload", {"file": file, "caption": caption, "preview": preview},
-                                        timeout=120.0, progress=progress)
+                          preview: str | None = None, client_id: str | None = None) -> dict:
+        return await self.relay.request("upload", {"file": file, "caption": caption, "preview": preview,
+                                                   "client_id": client_id}, timeout=120.0, progress=progress)
 
     async def download_file(self, dialog_id: str, sequence: int) -> tuple[bytes, str | None]:
         res = await self.relay.request("download", {"dialog_id": dialog_id, "sequence": sequence}, timeout=120.0)
@@ -397,7 +408,9 @@ async def serve(local: LocalSession, op: str, args: dict[str, Any], progress: Pr
         preview = args.get("preview")
         if not isinstance(preview, (str, type(None))):
             raise TypeError("an upload's preview is a data: URL")
-        return await local.upload_file(args["file"], args.get("caption"), progress=progress, preview=preview)
+        cid = args.get("client_id")
+        return await local.upload_file(args["file"], args.get("caption"), progress=progress, preview=preview,
+                                       client_id=cid if isinstance(cid, str) else None)
     if op == "close_conversation":
         return await local.close_conversation()
     from .tabs import UnknownOperation

@@ -95,8 +95,8 @@ class SharedSession(EventEmitter):
         await self._inner().set_chat_state(state)
 
     async def upload_file(self, file: Any, caption: str | None = None, *, progress: Progress | None = None,
-                          preview: str | None = None) -> dict:
-        return await self._inner().upload_file(file, caption, progress=progress, preview=preview)
+                          preview: str | None = None, client_id: str | None = None) -> dict:
+        return await self._inner().upload_file(file, caption, progress=progress, preview=preview, client_id=client_id)
 
     async def download_file(self, dialog_id: str, sequence: int) -> tuple[bytes, str | None]:
         return await self._inner().download_file(dialog_id, sequence)

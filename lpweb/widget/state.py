@@ -95,6 +95,7 @@ class ViewState:
         self.messages: list[ViewMessage] = []
         self._by_key: dict[str, ViewMessage] = {}
         self._by_seq: dict[tuple[str | None, int], ViewMessage] = {}
+        self._shared: dict[str, str] = {}                  # data: preview of a file being shared -> client id
         self.typing: dict[str, tuple[str, int]] = {}      # participant id -> (name, last COMPOSING ms)
         self.first_unread_key: str | None = None
         self.tz = _dt.timezone(_dt.timedelta(minutes=tz_offset_min))
@@ -160,6 +161,15 @@ class ViewState:
         if m is not None and m.state in (MsgState.QUEUED, MsgState.FAILED):
             m.state, m.error = MsgState.SENDING, None
 
+    def sharing(self, client_id: str, preview: str | None) -> None:
+        """An own file is being shared with this thumbnail (a ``data:`` URL): its echo, which carries
+        the same preview, merges into the pending bubble even when it comes before the answer
+        (a follower tab hears the echo first; the answer may come much later, or not at all)."""
+        if preview:
+            self._shared[preview] = client_id
+            while len(self._shared) > 50:
+                self._shared.pop(next(iter(self._shared)))
+
     def acked(self, client_id: str, sequence: int | None, dialog_id: str | None = None) -> ViewMessage | None:
         """The server accepted an own message ("already exists" counts too)."""
         m = self._by_key.get(client_id)
@@ -204,6 +214,8 @@ class ViewState:
         if isinstance(sequence, int) and (dialog_id, sequence) in self._by_seq:
             return None
         if mine:
+            if client_id is None and kind == "file" and isinstance(body, dict) and isinstance(body.get("preview"), str):
+                client_id = self._shared.pop(body["preview"], None)
             m = self._match_own(client_id, body, kind)
             if m is not None:
                 m.sequence, m.dialog_id, m.timestamp = sequence, dialog_id, timestamp or m.timestamp

@@ -53,6 +53,25 @@ def test_echo_before_ack_merges_by_content_then_ack_is_idempotent():
     assert len(s.messages) == 2 and s.messages[1].sequence is None
 
 
+def test_a_shared_file_echo_before_the_answer_merges_by_its_preview():
+    """A follower tab hears its file's echo (relayed by the leader tab) before the upload's answer:
+    the echo's body is the server's (relativePath, preview), not the bubble's, so it merges by the
+    thumbnail the tab sent; never shown twice, and the late answer is idempotent."""
+    s = online()
+    thumb = "data:image/jpeg;base64,AAAA"
+    m = s.add_outgoing({"name": "pic.png", "preview": "blob:x", "type": "image/png"}, now=T0, kind="file")
+    other = s.add_outgoing({"name": "b.png", "preview": "blob:y", "type": "image/png"}, now=T0, kind="file")
+    s.sharing(m.client_id, thumb)
+    s.sharing(other.client_id, None)              # no thumbnail: merged by the answer only
+    echo = {"caption": "", "relativePath": "/f/1", "fileType": "PNG", "preview": thumb}
+    assert s.receive(sequence=14, dialog_id="d", role="CONSUMER", mine=True, body=echo, timestamp=T0 + 5,
+                     kind="file") is None
+    assert [x.key for x in s.messages] == [m.key, other.key]
+    assert (m.sequence, m.state) == (14, MsgState.SENT) and other.sequence is None
+    s.accept_status("READ", [14], "d")
+    assert s.acked(m.client_id, 14, "d") is m and m.state == MsgState.READ and len(s.messages) == 2
+
+
 def test_receipts_move_forward_only_and_failures():
     s = online()
     m = s.add_outgoing("x", now=T0)

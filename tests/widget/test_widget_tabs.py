@@ -195,3 +195,46 @@ async def test_memory_lock_is_exclusive_and_queued():
     b.release()
     await wc
     assert locks.holder is c
+
+
+class GatedConversation:
+    """A stand-in for the leader's conversation whose uploads finish when ``done`` is set."""
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+        self.uploads: list[bytes] = []
+        self.open_dialog = type("Dialog", (), {"dialog_id": "d1"})()
+
+    async def upload_file(self, file, caption=None, *, progress=None, preview=None):
+        self.uploads.append(bytes(file))
+        await self.done.wait()
+        return {"sequence": 13 + len(self.uploads)}
+
+
+async def test_a_relayed_upload_asked_again_after_a_lost_answer_is_shared_once():
+    """The follower's upload is under way on the leader when a heartbeat from another tab makes the
+    relay fail it (LeaderChanged: "it may or may not have run"); the widget asks again with the same
+    client id (app._upload) and gets the first upload's answer: the file is not shared twice, and
+    the follower's bubble is acknowledged with the echo's sequence instead of waiting forever."""
+    from lpweb.widget.session import LocalSession, serve
+
+    local = LocalSession(lambda: None)
+    conv = local.conv = GatedConversation()
+    bus, hub, relay, _, _ = relay_pair(lambda op, args, progress: serve(local, op, args, progress))
+    relay.leader_id = "L"
+    args = {"file": b"png", "caption": None, "preview": None, "client_id": "c-1"}
+    first = asyncio.ensure_future(relay.request("upload", args))
+    await asyncio.sleep(0.01)
+    assert conv.uploads == [b"png"]
+    relay.receive(message("hb", "L2"))             # another tab claims to lead ...
+    with pytest.raises(LeaderChanged):
+        await first
+    relay.receive(message("hb", "L"))              # ... and L keeps leading: the widget asks again
+    again = asyncio.ensure_future(relay.request("upload", args))
+    await asyncio.sleep(0.01)
+    conv.done.set()
+    assert await again == {"sequence": 14, "dialog_id": "d1"}
+    assert conv.uploads == [b"png"]
+    other = await relay.request("upload", {**args, "client_id": "c-2"})
+    assert other == {"sequence": 15, "dialog_id": "d1"} and len(conv.uploads) == 2
+    hub.close()
