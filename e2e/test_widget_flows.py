@@ -128,14 +128,21 @@ def test_message_typed_before_python_is_queued_then_sent(chat: Chat):
     page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "light.png"))
 
 
+def receipt_within(chat: Chat, seq: int, status: str, seconds: float = 10) -> bool:
+    """True once the scripted agent has ``status`` (ACCEPT / READ) for ``seq``, waiting up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while seq not in chat.agent.receipts(chat.cid, status) and time.monotonic() < deadline:
+        chat.page.wait_for_timeout(100)
+    return seq in chat.agent.receipts(chat.cid, status)
+
+
 def test_read_receipts_only_when_seen(chat: Chat):
     """Parity 8 and 10: a message arriving while the widget is closed is ACCEPTed at once but
     READ only when the widget is opened and it is in view; the launcher shows the unread count."""
     page = chat.page
-    seen_before = chat.agent.receipts(chat.cid, "READ")
     greeting_seq = next(e["sequence"] for e in chat.agent.events(chat.cid)
                         if e["event"].get("message") == GREETING)
-    assert greeting_seq in seen_before, "the greeting, shown in the open widget, was never marked READ"
+    assert receipt_within(chat, greeting_seq, "READ"), "the greeting, shown in the open widget, was never marked READ"
     page.get_by_role("textbox", name="Message").press("Escape")            # close the panel
     launcher = page.locator("#launcher")
     expect(launcher).to_have_attribute("aria-expanded", "false")
@@ -143,19 +150,13 @@ def test_read_receipts_only_when_seen(chat: Chat):
     seq = chat.agent.send(chat.cid, f"while you were away {STAMP}")
     expect(page.locator("#badge")).to_have_text("1", timeout=T_MS)
     expect(launcher).to_have_attribute("aria-label", re.compile("1 unread message"))
-    deadline = time.monotonic() + 10
-    while seq not in chat.agent.receipts(chat.cid, "ACCEPT") and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert seq in chat.agent.receipts(chat.cid, "ACCEPT")
+    assert receipt_within(chat, seq, "ACCEPT")
     page.wait_for_timeout(300)
     assert seq not in chat.agent.receipts(chat.cid, "READ"), "READ sent for a message nobody could see"
     launcher.press("Enter")                                                  # keyboard: open again
     expect(launcher).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_role("textbox", name="Message")).to_be_focused()
-    deadline = time.monotonic() + 10
-    while seq not in chat.agent.receipts(chat.cid, "READ") and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert seq in chat.agent.receipts(chat.cid, "READ")
+    assert receipt_within(chat, seq, "READ")
     expect(page.locator("#badge")).to_be_hidden()
 
 
