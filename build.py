@@ -386,7 +386,7 @@ class Strip(ast.NodeTransformer):
 
 # The modules a page imports to show the widget and connect get bytecode; the rest (the brand
 # side, file transfer, ...) stays source, which is smaller and is compiled only if a page uses it.
-STARTUP = ["lpweb.widget.app", "lpweb.transports.browser", "lpweb.model.consumer", "lpweb.auth.consumer"]
+STARTUP = ["lpweb.widget.app", "lpweb.widget.tabs_browser", "lpweb.transports.browser", "lpweb.model.consumer", "lpweb.auth.consumer"]
 with zipfile.ZipFile(src) as wheel:
     wheel.extractall("/tmp/lpweb-startup", [n for n in wheel.namelist() if n.endswith(".py")])
 sys.path.insert(0, "/tmp/lpweb-startup")

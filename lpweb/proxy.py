@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-from urllib.parse import quote
-
+from .endpoints import quote_segment
 from .errors import UsageError
 
 __all__ = ["ProxyConfig", "configure_proxy", "remove_proxy", "reset_proxy", "current_proxy",
@@ -47,7 +46,7 @@ class ProxyConfig:
         """``protocol://[user:password@]host:port[/path]`` for the HTTP client."""
         auth = ""
         if self.username is not None:
-            auth = quote(self.username, safe="") + ":" + quote(self.password or "", safe="") + "@"
+            auth = quote_segment(self.username) + ":" + quote_segment(self.password or "") + "@"
         path = "/" + self.path.lstrip("/") if self.path else ""
         return f"{self.protocol}://{auth}{self.host}:{self.port}{path}"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Iterator
@@ -138,9 +139,7 @@ class ViewState:
 
     # -- own messages -------------------------------------------------------------------
     def new_client_id(self, prefix: str = "c") -> str:
-        import secrets
-
-        return f"{prefix}-{secrets.token_hex(6)}-{next(self._ids)}"
+        return f"{prefix}-{os.urandom(6).hex()}-{next(self._ids)}"
 
     def add_outgoing(self, body: Any, *, client_id: str | None = None, now: int, kind: str = "text",
                      queued: bool | None = None) -> ViewMessage:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
+import os
 from typing import Any, Callable
 
 from .session import LocalSession
@@ -148,7 +148,7 @@ def open_session(opts: Any, store: Any) -> SharedSession:
         channel = BrowserChannel(channel_name(opts.storage_prefix, opts.account_id))
         if getattr(js.navigator, "locks", None) is not None:
             locks = BrowserLocks(lock_name(opts.storage_prefix, opts.account_id))
-    session = SharedSession(tab_id=secrets.token_hex(8), channel=channel, locks=locks,
+    session = SharedSession(tab_id=os.urandom(8).hex(), channel=channel, locks=locks,
                             open_local=lambda: LocalSession(connect, create), now=lambda: int(js.Date.now()))
     if channel is not None:
         channel.on_pagehide = session.leave
