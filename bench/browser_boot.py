@@ -11,6 +11,8 @@ What is measured (each figure a median over ``reps`` repetitions: 9 by default, 
       Shadow DOM, seen by a MutationObserver the benchmark installs with an init script).
     * **bare**: an empty page on the same server that imports the same vendored
       ``pyodide.mjs`` and awaits ``loadPyodide()``. *Ready* is when that promise resolves.
+    * **pyscript** (the floor of any PyScript page): the same PyScript and Pyodide, config as
+      the widget page's, running an empty ``<script type="py">``; *ready* is when it ran.
     * **launcher interactive**: ``performance.mark("lpweb:launcher-ready")`` set by
       ``web/widget-boot.js`` once the plain-HTML launcher and composer have their listeners.
     * **page bytes**: ``transferSize`` of the navigation and every resource of a cold load
@@ -21,13 +23,16 @@ What is measured (each figure a median over ``reps`` repetitions: 9 by default, 
     profile navigating to the same URL again, HTTP cache, V8 code cache and compiled wasm
     cache as a returning visitor has them (the server sends ``max-age``); the widget's local
     storage is cleared before the warm load so both loads do the same work (a new
-    conversation). Every repetition launches a fresh persistent profile; the two pages
-    alternate so that drift in the machine's load hits both equally.
+    conversation). Every repetition launches a fresh persistent profile; the pages take turns
+    going first so that drift in the machine's load hits them equally. The emulator, the
+    demo bot and the static server run in a process of their own, as in the demo.
 
 Result keys: ``browser_ready_ratio_cold``, ``browser_ready_ratio_warm`` (widget chat-ready /
 bare ready), ``browser_launcher_interactive_ms``, ``browser_page_bytes_ratio``, and the
 figures behind them (``browser_widget_ready_ms_*``, ``browser_bare_ready_ms_*``,
-``browser_widget_page_bytes``, ``browser_bare_page_bytes``, ``browser_reps``) plus a phase
+``browser_widget_page_bytes``, ``browser_bare_page_bytes``, ``browser_reps``), the floor
+(``browser_pyscript_ready_ms_*``, ``browser_pyscript_ratio_*`` = pyscript / bare,
+``browser_widget_over_pyscript_*`` = widget / pyscript) plus a phase
 breakdown of the widget's cold load (``browser_phases_cold``: medians, ms since navigation).
 """
 
@@ -47,9 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from demo.agent_bot import DEMO_CONFIG, run_bot  # noqa: E402
 from e2e.support import SITE, is_outside, launch_kwargs, require_site  # noqa: E402
-from lpweb.emulator import Emulator  # noqa: E402
 
 TIMEOUT_MS = 60_000
 HOST = "document.querySelector('[data-lpweb-widget]')"
@@ -61,13 +64,39 @@ await loadPyodide();
 window.__ready = performance.now();
 </script></body></html>
 """
-SERVE = """import sys
+# The platform side, in a process of its own as in `python build.py demo` (demo/run.py): the
+# static server (a thread), the emulator and the demo bot. In the benchmark's process they would
+# share an event loop and the GIL with Playwright's client, which is busy while the pages load.
+# The floor of a PyScript page: the same PyScript and Pyodide running an empty <script type="py">
+# (its config as the widget page's, but Pyodide itself as the interpreter, and no lpweb).
+PYSCRIPT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bare PyScript</title><link rel="icon" href="data:,">
+<script type="module" src="../vendor/pyscript/dist/core.js"></script></head>
+<body><script type="py" config="./pyscript.json">
+import js
+js.window.__ready = js.performance.now()
+</script></body></html>
+"""
+PYSCRIPT_CONFIG = {"interpreter": "../vendor/pyodide/pyodide.mjs", "plugins": ["!error"]}
+SERVE = """import asyncio, sys, threading
 sys.path.insert(0, sys.argv[1])
+from demo.agent_bot import DEMO_CONFIG, run_bot
 from e2e.support import make_server
-server = make_server(sys.argv[2], 0, cache_control="max-age=3600",
-                     mounts={"/bench/": sys.argv[3], "/compare/": sys.argv[4]})
-print(server.server_address[1], flush=True)
-server.serve_forever()
+from lpweb.emulator import Emulator
+
+async def main():
+    server = make_server(sys.argv[2], 0, cache_control="max-age=3600",
+                         mounts={"/bench/": sys.argv[3], "/compare/": sys.argv[4]})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
+    await emu.start()
+    ready = asyncio.Event()
+    bot = asyncio.create_task(run_bot(emu.csds_domain, emu.account_id, "bot", "bot-password", ready=ready))
+    await asyncio.wait_for(ready.wait(), 30)
+    print(server.server_address[1], emu.csds_domain, emu.account_id, flush=True)
+    await bot  # until the benchmark terminates the process (or the bot fails)
+
+asyncio.run(main())
 """
 # Installed before any page script: records when the bot's greeting is first in the widget's DOM.
 GREETING_PROBE = """(() => {
@@ -169,22 +198,21 @@ async def one_profile(pw: Any, url: str, widget: bool) -> tuple[dict[str, Any], 
 async def measure(reps: int, compare: Path | None = None) -> dict[str, Any]:
     """Run the pages; with ``compare`` (another built site) its widget page runs in the same rotation."""
     require_site()
-    emu = Emulator(host="127.0.0.1", port=0, config=DEMO_CONFIG)
-    await emu.start()
     with tempfile.TemporaryDirectory(prefix="lpweb-bench-site-") as extra:
         (Path(extra) / "bare.html").write_text(BARE_PAGE, encoding="utf-8")
-        # The static server gets a process of its own: in this one, the emulator, the bot and
-        # Playwright's driver would hold its GIL while the page's files are requested.
+        (Path(extra) / "pyscript.html").write_text(PYSCRIPT_PAGE, encoding="utf-8")
+        (Path(extra) / "pyscript.json").write_text(json.dumps(PYSCRIPT_CONFIG), encoding="utf-8")
         server = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT), str(SITE), extra, str(compare or extra)],
                                   stdout=subprocess.PIPE, text=True)
-        port = int(server.stdout.readline())
-        ready = asyncio.Event()
-        bot = asyncio.create_task(run_bot(emu.csds_domain, emu.account_id, "bot", "bot-password", ready=ready))
         try:
-            await asyncio.wait_for(ready.wait(), 30)
+            line = server.stdout.readline().split()
+            if len(line) != 3:
+                raise RuntimeError("the emulator, bot and static server did not start (see the output above)")
+            port, csds, account = line
             origin = f"http://127.0.0.1:{port}"
-            query = f"index.html?csds={emu.csds_domain}&account={emu.account_id}"
-            urls = {"bare": f"{origin}/bench/bare.html", "widget": f"{origin}/{query}"}
+            query = f"index.html?csds={csds}&account={account}"
+            urls = {"bare": f"{origin}/bench/bare.html", "pyscript": f"{origin}/bench/pyscript.html",
+                    "widget": f"{origin}/{query}"}
             if compare:
                 urls["compare"] = f"{origin}/compare/{query}"
             runs: dict[str, list[tuple[dict, dict]]] = {name: [] for name in urls}
@@ -194,17 +222,14 @@ async def measure(reps: int, compare: Path | None = None) -> dict[str, Any]:
                 for rep in range(reps + 1):  # repetition 0 warms the OS file cache and is discarded
                     names = list(urls)
                     for name in names[rep % len(names):] + names[:rep % len(names)]:
-                        result = await one_profile(pw, urls[name], name != "bare")
+                        result = await one_profile(pw, urls[name], name not in ("bare", "pyscript"))
                         if rep:
                             runs[name].append(result)
-                    if bot.done():
-                        bot.result()
+                    if server.poll() is not None:
+                        raise RuntimeError("the emulator and bot process stopped")
         finally:
-            bot.cancel()
-            await asyncio.gather(bot, return_exceptions=True)
             server.terminate()
             server.wait()
-            await emu.stop()
     keys = summarize(runs, reps)
     if compare:
         keys["compare"] = summarize(runs, reps, "compare")
@@ -217,6 +242,7 @@ def summarize(runs: dict[str, list[tuple[dict, dict]]], reps: int, page: str = "
 
     w_cold, w_warm = med(page, 0, "ready"), med(page, 1, "ready")
     b_cold, b_warm = med("bare", 0, "ready"), med("bare", 1, "ready")
+    p_cold, p_warm = med("pyscript", 0, "ready"), med("pyscript", 1, "ready")
     w_bytes, b_bytes = med(page, 0, "bytes"), med("bare", 0, "bytes")
     phases: dict[str, float] = {}
     for name in runs[page][0][0]["phases"]:
@@ -230,6 +256,11 @@ def summarize(runs: dict[str, list[tuple[dict, dict]]], reps: int, page: str = "
         "browser_page_bytes_ratio": round(w_bytes / b_bytes, 4),
         "browser_widget_ready_ms_cold": w_cold, "browser_widget_ready_ms_warm": w_warm,
         "browser_bare_ready_ms_cold": b_cold, "browser_bare_ready_ms_warm": b_warm,
+        # The floor: PyScript itself over bare Pyodide, and the widget over that floor.
+        "browser_pyscript_ready_ms_cold": p_cold, "browser_pyscript_ready_ms_warm": p_warm,
+        "browser_pyscript_ratio_cold": round(p_cold / b_cold, 3), "browser_pyscript_ratio_warm": round(p_warm / b_warm, 3),
+        "browser_widget_over_pyscript_cold": round(w_cold / p_cold, 3),
+        "browser_widget_over_pyscript_warm": round(w_warm / p_warm, 3),
         "browser_widget_page_bytes": int(w_bytes), "browser_bare_page_bytes": int(b_bytes),
         "browser_widget_requests": int(med(page, 0, "requests")),
         "browser_bare_requests": int(med("bare", 0, "requests")),
@@ -252,6 +283,10 @@ def rows_and_table(keys: dict[str, Any]) -> str:
         ("page bytes, cold", keys["browser_widget_page_bytes"], keys["browser_bare_page_bytes"],
          keys["browser_page_bytes_ratio"], "<= 1.03"),
         ("launcher interactive (ms)", keys["browser_launcher_interactive_ms"], "", "", "< 100"),
+        ("floor: empty PyScript page, cold (ms)", keys["browser_pyscript_ready_ms_cold"],
+         keys["browser_bare_ready_ms_cold"], keys["browser_pyscript_ratio_cold"], ""),
+        ("floor: empty PyScript page, warm (ms)", keys["browser_pyscript_ready_ms_warm"],
+         keys["browser_bare_ready_ms_warm"], keys["browser_pyscript_ratio_warm"], ""),
     ]
     cells = [("browser (widget vs bare Pyodide)", "widget", "bare", "ratio", "goal")]
     cells += [tuple("" if c is None else str(c) for c in line) for line in lines]
