@@ -91,3 +91,33 @@ def test_missing_query_is_reported(page: Page, outside_traffic):
     expect(page.locator("#status")).to_contain_text("csds")
     expect(page.get_by_role("button", name="Send")).to_be_disabled()
     assert outside_traffic == []
+
+
+# Run in the page's interpreter (lpweb-runtime.mjs hands out the one it booted): the lpweb
+# modules loaded so far whose code came from source, not from the bundle's bytecode.
+FROM_SOURCE = """async () => {
+  const runtime = await import('./lpweb-runtime.mjs');
+  const py = await runtime.loadPyodide();
+  return py.runPython(`
+import json, sys
+json.dumps(sorted(name for name, m in list(sys.modules.items()) if name.startswith("lpweb")
+                  and str(getattr(getattr(m, "__spec__", None), "origin", "") or "").endswith(".py")))
+`);
+}"""
+
+
+def test_start_up_runs_on_the_bundles_bytecode(page: Page, emulator, outside_traffic):
+    """Every lpweb module the page imports to become chat-ready has bytecode in the browser bundle
+    (build.py's STARTUP): a module left as source is compiled in the page, several ms each."""
+    import json
+
+    from e2e.support import SITE
+
+    if not list((SITE / "wheels").glob("lpweb-*-browser.tar.gz")):
+        import pytest
+
+        pytest.skip("the site was built without Node: its bundle is the wheels' source files")
+    open_chat(page, emulator)
+    expect(page.locator(AGENT).first).to_be_visible(timeout=TIMEOUT_MS)   # the greeting is rendered
+    assert json.loads(page.evaluate(FROM_SOURCE)) == []
+    assert outside_traffic == []
