@@ -23,7 +23,9 @@ Benchmarks (:data:`BENCHMARKS`; each returns ``(rows, keys)``: table rows and re
   ``wheel_bytes_widget``, ``wheel_bytes_emulator``: the add-ons' wheels.
 * ``browser``: :mod:`browser_boot` — the demo widget page vs a bare Pyodide page in Chromium,
   cold and warm: ``browser_ready_ratio_cold``/``_warm``, ``browser_launcher_interactive_ms``,
-  ``browser_page_bytes_ratio`` (prints its own table).
+  ``browser_page_bytes_ratio``, and the floor every PyScript page pays, an empty PyScript page
+  vs the same bare page (``browser_pyscript_ratio_*``; ``browser_widget_over_pyscript_*`` is
+  the widget against that floor). Prints its own table.
 
 ``results.json`` is merged: keys written by other benchmarks (or by runs of other
 benchmarks) are kept; only the keys a run produces are replaced. ``bench_last_run`` records
