@@ -121,3 +121,32 @@ def test_start_up_runs_on_the_bundles_bytecode(page: Page, emulator, outside_tra
     expect(page.locator(AGENT).first).to_be_visible(timeout=TIMEOUT_MS)   # the greeting is rendered
     assert json.loads(page.evaluate(FROM_SOURCE)) == []
     assert outside_traffic == []
+
+
+# Installed before the page's scripts: every fetch of CSDS by this document (widget-boot.js's or
+# the transport's), with when it started.
+COUNT_CSDS = """(() => {
+  const fetch = window.fetch;
+  window.__csds = [];
+  window.fetch = function (url) {
+    if (String(url).includes('/service/baseURI.json')) window.__csds.push([String(url), performance.now()]);
+    return fetch.apply(this, arguments);
+  };
+})()"""
+
+
+def test_csds_is_asked_once_while_python_boots(page: Page, emulator, outside_traffic):
+    """The page's element names its account and CSDS domain (data-account, data-csds):
+    widget-boot.js asks CSDS before Pyodide is up and the connection takes that answer, so
+    each load asks CSDS once, and early (CONN-02; widget.md 25, Pyodide-aware start-up)."""
+    page.add_init_script(COUNT_CSDS)
+    url = f"http://{emulator.csds_domain}/api/account/{emulator.account_id}/service/baseURI.json?version=1.0"
+    for load in ("first", "after a reload (stored token)"):
+        if load != "first":
+            page.reload()
+        open_chat(page, emulator)
+        asked = page.evaluate("window.__csds")
+        assert [u for u, _ in asked] == [url], load
+        python_ready = page.evaluate("performance.getEntriesByName('lpweb:pyodide-ready')[0].startTime")
+        assert asked[0][1] < python_ready, load
+    assert outside_traffic == []

@@ -59,3 +59,59 @@ async def test_errors_are_typed():
         await discover(OneShot(200, BODY), "ftp://x", "1")
     with pytest.raises(ProtocolError, match="sentinel"):
         Endpoints("1", {}).host("sentinel")
+
+
+# widget-boot.js asks CSDS while Python boots (discoverEarly); the browser transport takes the
+# answer only for the very URL discover() builds. Run the script in Node with a minimal DOM and
+# compare the URL it fetches with discover()'s, for each form of CSDS domain.
+EARLY = r"""
+const [script, account, csds] = process.argv.slice(2);
+const fetched = [];
+const host = { dataset: { account, csds }, querySelector: () => null };
+globalThis.window = globalThis;
+globalThis.document = { currentScript: null, baseURI: "http://page.example/", head: { appendChild() {} },
+                        querySelector: (sel) => (sel === "[data-lpweb-widget]" ? host : null),
+                        createElement: () => ({}) };
+globalThis.localStorage = { getItem: () => null, setItem() {}, removeItem() {} };
+globalThis.fetch = (url) => { fetched.push(String(url)); return new Promise(() => {}); };
+globalThis.setTimeout = () => 0;
+require("vm").runInThisContext(require("fs").readFileSync(script, "utf8"));
+console.log(JSON.stringify(fetched));
+"""
+
+
+@pytest.mark.parametrize("csds", ["adminlogin.liveperson.net", "127.0.0.1:8081", "localhost:9", "[::1]:8080",
+                                  "https://127.0.0.1:8443", "http://lp.example:8080", "HTTPS://LP.example"])
+async def test_the_early_csds_request_is_the_one_discover_makes(csds, tmp_path):
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    (tmp_path / "early.js").write_text(EARLY)
+    script = Path(__file__).resolve().parents[1] / "web" / "widget-boot.js"
+    out = subprocess.run([node, str(tmp_path / "early.js"), str(script), "le12345678", csds],
+                         capture_output=True, text=True, check=True).stdout
+    t = OneShot(200, BODY)
+    await discover(t, csds, "le12345678")
+    assert json.loads(out) == t.urls
+
+
+def test_no_early_request_when_the_script_could_not_match_it(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    (tmp_path / "early.js").write_text(EARLY)
+    script = Path(__file__).resolve().parents[1] / "web" / "widget-boot.js"
+    for account, csds in (("a/b", "127.0.0.1:1"), ("1", "ftp://x"), ("1", "host/path"), ("", "127.0.0.1:1")):
+        out = subprocess.run([node, str(tmp_path / "early.js"), str(script), account, csds],
+                             capture_output=True, text=True, check=True).stdout
+        assert json.loads(out) == [], (account, csds)

@@ -38,7 +38,7 @@ def test_css_keeps_every_declaration(build, name):
         "@media (prefers-color-scheme:dark){.a>.b{color:red;}}\n"
 
 
-@pytest.mark.parametrize("name", ["widget-boot.js", "trusted-types.js", "lpweb-runtime.mjs"])
+@pytest.mark.parametrize("name", ["widget-boot.js", "trusted-types.js", "demo-query.js", "lpweb-runtime.mjs"])
 def test_js_keeps_every_statement_line(build, name):
     source = (WEB / name).read_text(encoding="utf-8")
     served = build.compact(source, Path(name).suffix)

@@ -6,6 +6,46 @@
 // boots Pyodide and fetches the wheel now, while PyScript's own JS is still loading.
 (() => {
   "use strict";
+  // Domain discovery (CSDS) started now, while Python boots, when the widget's element names
+  // its account and CSDS domain (data-account, data-csds): the browser transport
+  // (lpweb/transports/browser.py) takes this answer instead of asking again, and the hosts
+  // CSDS names for the token and the websocket get a preconnect. The URL is built exactly as
+  // lpweb.endpoints.discover() builds it (a different one is simply never taken). An answer
+  // nobody takes is dropped after 60 s, the SDKs' CSDS cache lifetime.
+  function discoverEarly(account, csds) {
+    const early = new Map();
+    if (!account || !csds || !/^[A-Za-z0-9_.~-]+$/.test(account) || typeof fetch !== "function") return early;
+    const given = /^(https?):\/\/([^/?#\s]+)\/?$/i.exec(csds);
+    const domain = given ? given[2] : csds;
+    if (/[/?#\s]/.test(domain)) return early;
+    const parts = domain.split(":");
+    const name = (parts.length === 2 ? parts[0] : domain).toLowerCase();
+    const loopback = name === "localhost" || name === "::1" || name.startsWith("127.") || name.startsWith("[::1]");
+    const secure = given ? given[1].toLowerCase() === "https" : !loopback;
+    const url = `${secure ? "https" : "http"}://${domain}/api/account/${account}/service/baseURI.json?version=1.0`;
+    const answer = fetch(url, { headers: { Accept: "application/json" } }).then(async (response) => {
+      const body = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, headers: [...response.headers], body };
+    });
+    answer.then(({ status, body }) => {
+      if (status !== 200) return;
+      const hosts = new Set();
+      for (const entry of JSON.parse(new TextDecoder().decode(body)).baseURIs || []) {
+        if (entry && (entry.service === "idp" || entry.service === "asyncMessagingEnt") && entry.baseURI !== domain) {
+          hosts.add(entry.baseURI);
+        }
+      }
+      for (const other of hosts) {
+        const link = document.createElement("link");
+        link.rel = "preconnect";
+        link.href = `${secure ? "https" : "http"}://${other}`;
+        document.head.appendChild(link);
+      }
+    }).catch(() => {});
+    early.set(url, answer);
+    setTimeout(() => early.delete(url), 60000);
+    return early;
+  }
   // Its siblings (lpweb-runtime.mjs, vendor/) sit next to it; build.py inlines it into the
   // demo page (no src), whose own folder holds them.
   const script = document.currentScript;
@@ -28,6 +68,7 @@
   const KEY = "lpweb.widget.boot-queue";
   const host = document.querySelector("[data-lpweb-widget]");
   if (!host) return;
+  const early = discoverEarly(host.dataset.account, host.dataset.csds);
   const read = () => {
     try { const v = JSON.parse(localStorage.getItem(KEY) || "[]"); return Array.isArray(v) ? v : []; }
     catch (e) { return []; }
@@ -70,6 +111,12 @@
   window.lpwebBoot = Object.freeze({
     take() { const items = memory; memory = []; write(memory); return JSON.stringify(items); },
     isOpen() { return host.dataset.open === "true"; },
+    // The browser transport's first GET of `url` takes the answer asked for early (once).
+    takeEarly(method, url) {
+      const answer = method === "GET" ? early.get(url) : undefined;
+      early.delete(url);
+      return answer || null;
+    },
   });
   if (window.performance && performance.mark) performance.mark("lpweb:launcher-ready");
 })();

@@ -1,10 +1,10 @@
 """The lpweb consumer chat widget (widget.md), mounted by a page with a few lines::
 
-    <div id="chat" data-lpweb-widget>…plain-HTML launcher…</div>
+    <div id="chat" data-lpweb-widget data-account="1234567" data-csds="lp-csds.example">…plain-HTML launcher…</div>
     <script src="./widget-boot.js"></script>
     <script type="py" config="./pyscript.json">
     import lpweb.widget
-    await lpweb.widget.mount("#chat", account_id="1234567", csds="lp-csds.example")
+    await lpweb.widget.mount("#chat")
     </script>
 
 Pure modules (``state``, ``outbox``, ``markdown``, ``render``, ``i18n``, ``announce``,
@@ -26,7 +26,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-async def mount(selector: str, *, account_id: str, csds: str | None, skill: str | None = None,
+async def mount(selector: str, *, account_id: str | None = None, csds: str | None = None, skill: str | None = None,
                 theme: Any = None, locale: str = "en", context: dict[str, Any] | None = None,
                 campaign: dict[str, Any] | None = None, open: bool = False,  # noqa: A002
                 image_hosts: tuple[str, ...] | list[str] = (), link_hosts: tuple[str, ...] | list[str] = (),
@@ -36,6 +36,10 @@ async def mount(selector: str, *, account_id: str, csds: str | None, skill: str 
                 on_action: Callable | None = None) -> Any:
     """Mount the widget into the element matching ``selector`` (in a Shadow DOM) and connect.
 
+    ``account_id`` and ``csds`` default to the element's ``data-account`` and ``data-csds``
+    attributes. Given there, ``widget-boot.js`` asks CSDS while Python is still loading and
+    the connection takes that answer: one round trip (and, on the real cloud, its TLS
+    handshake) off the time to a ready chat.
     ``link_hosts`` are the brand's own domains: links elsewhere pass a "You're leaving for
     <host>" step. Returns the :class:`~lpweb.widget.app.Widget`. Messages typed in the pre-Python
     launcher are sent once connected. A failure to connect is shown in the widget's
@@ -49,6 +53,8 @@ async def mount(selector: str, *, account_id: str, csds: str | None, skill: str 
     host = js.document.querySelector(selector)
     if not host:
         raise LookupError(f"no element matches {selector!r}")
+    account_id = account_id or getattr(host.dataset, "account", None) or ""
+    csds = csds or getattr(host.dataset, "csds", None)
     boot = getattr(js.window, "lpwebBoot", None)
     if boot:
         try:

@@ -182,9 +182,11 @@ class Widget:
 
         self._boot = [text.strip() for text in boot_queue if isinstance(text, str) and text.strip()]
         self._set_enabled(True)
-        if not self.opts.csds:
+        missing = [what for what, value in (("account_id= (or data-account)", self.opts.account_id),
+                                            ("csds= (or data-csds: the CSDS domain)", self.opts.csds)) if not value]
+        if missing:
             self._on_role("leader")
-            raise lpweb.UsageError("mount() needs csds= (the CSDS domain; the demo passes ?csds=<host:port>)")
+            raise lpweb.UsageError(f"mount() needs {' and '.join(missing)}; the demo takes ?account=…&csds=<host:port>")
         self._set_conn(Conn.CONNECTING)
         from .tabs_browser import open_session
 
