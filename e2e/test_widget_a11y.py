@@ -5,7 +5,9 @@ launcher, open chat with messages, structured content with quick replies, the CS
 the dark theme and the right-to-left locale. 0 serious or critical violations.
 
 The same module checks that the dark theme's custom properties and ``dir="rtl"`` are applied
-and saves the dark and RTL screenshots (support.SHOTS).
+and saves the dark and RTL screenshots (support.SHOTS), and drives the widget keyboard-only:
+the quick-reply group (widget.md 15, LTR and RTL), the open panel's focus trap and the log's
+arrow keys (widget.md 20), and the carousel's arrow keys (section 6; lpweb/widget/keys.py).
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ def test_axe_light_states(page_: Page):
 
 
 def test_keyboard_only_flow(page_: Page):
-    """Parity 20: skip to the composer, send, pick a quick reply, close and reopen, keys only."""
+    """Parity 20: skip to the composer, send, pick a quick reply in its one-Tab-stop group with
+    the arrow keys (widget.md 15), close and reopen, keys only."""
     page = page_
     load(page)                     # the previous conversation ended: a new one, greeted again
     focused = "() => { const h = document.querySelector('[data-lpweb-widget]'); " \
