@@ -69,6 +69,13 @@ class ScriptedAgent:
             return resp.get("sequence")
         return self.loop.run(go())
 
+    def send_rich(self, cid: str, content: dict[str, Any]) -> int:
+        """Publish structured content (a carousel, say) as the agent."""
+        async def go():
+            resp = await self._conv(cid).send_rich_text(content)
+            return resp.get("sequence")
+        return self.loop.run(go())
+
     def drop_consumer(self) -> int:
         """Abort every consumer socket now (close code 1006, as a network drop)."""
         async def go():

@@ -5,14 +5,19 @@ launcher, open chat with messages, structured content with quick replies, the CS
 the dark theme and the right-to-left locale. 0 serious or critical violations.
 
 The same module checks that the dark theme's custom properties and ``dir="rtl"`` are applied
-and saves the dark and RTL screenshots (support.SHOTS).
+and saves the dark and RTL screenshots (support.SHOTS), and drives the widget keyboard-only:
+the quick-reply group (widget.md 15, LTR and RTL), the open panel's focus trap and the log's
+arrow keys (widget.md 20), and the carousel's arrow keys (section 6; lpweb/widget/keys.py).
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from scripted_agent import ScriptedAgent
 from support import SHOTS, ROOT, is_outside
 
 from demo.agent_bot import GREETING, OPTIONS_TEXT
@@ -22,6 +27,16 @@ HOST = "document.querySelector('[data-lpweb-widget]')"
 READY = f"{HOST}.dataset.chatReady === '1' || !!{HOST}.dataset.chatError"
 T_MS = 30_000
 AGENT = '#messages li.message[data-role="ASSIGNED_AGENT"], #messages li.message[data-role="AGENT"]'
+#: What has the focus inside the widget: id, class, aria-label, data-key and text of the shadow root's activeElement.
+FOCUS = f"""() => {{ const a = {HOST}.shadowRoot.activeElement;
+    return a ? {{id: a.id, cls: a.className, label: a.getAttribute('aria-label'), key: a.dataset.key || null,
+                 text: a.textContent, inWidget: document.activeElement === {HOST}}} : null; }}"""
+#: A carousel of three cards, each with a button (section 6, sent by the scripted agent).
+CAROUSEL = {"type": "carousel", "padding": 10, "elements": [
+    {"type": "vertical", "elements": [
+        {"type": "text", "text": f"Plan {name}"},
+        {"type": "button", "title": f"Choose {name}", "click": {"actions": [{"type": "publishText", "text": name}]}}]}
+    for name in ("A", "B", "C")]}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +82,19 @@ def send(page: Page, text: str) -> None:
     box.press("Enter")
 
 
+def focus(page: Page) -> dict:
+    return page.evaluate(FOCUS) or {}
+
+
+def tab_to(page: Page, element_id: str, limit: int = 20) -> None:
+    """Press Tab until the widget's element ``element_id`` has the focus (keyboard only)."""
+    for _ in range(limit):
+        if focus(page).get("id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    assert focus(page).get("id") == element_id, focus(page)
+
+
 def test_axe_light_states(page_: Page):
     page = page_
     load(page)
@@ -81,7 +109,7 @@ def test_axe_light_states(page_: Page):
     expect(page.locator("#messages li.message[data-kind='rich']").last.get_by_text("lpweb demo card")).to_be_visible(
         timeout=T_MS)
     send(page, "options")
-    expect(page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Tea")).to_be_visible(
+    expect(page.get_by_role("toolbar", name="Suggested replies").get_by_role("button", name="Tea")).to_be_visible(
         timeout=T_MS)
     assert page.locator(AGENT, has_text=OPTIONS_TEXT).count() == 1
     scan(page, "structured content and quick replies")
@@ -98,7 +126,8 @@ def test_axe_light_states(page_: Page):
 
 
 def test_keyboard_only_flow(page_: Page):
-    """Parity 20: skip to the composer, send, pick a quick reply, close and reopen, keys only."""
+    """Parity 20: skip to the composer, send, pick a quick reply in its one-Tab-stop group with
+    the arrow keys (widget.md 15), close and reopen, keys only."""
     page = page_
     load(page)                     # the previous conversation ended: a new one, greeted again
     focused = "() => { const h = document.querySelector('[data-lpweb-widget]'); " \
@@ -114,10 +143,22 @@ def test_keyboard_only_flow(page_: Page):
     assert page.evaluate(focused) == "message-input"
     page.keyboard.type("options")
     page.keyboard.press("Enter")
-    water = page.get_by_role("group", name="Suggested replies").get_by_role("button", name="Water")
+    # widget.md 15: the quick replies are one keyboard group (a toolbar with a roving tabindex).
+    toolbar = page.get_by_role("toolbar", name="Suggested replies")
+    tea, coffee, water = (toolbar.get_by_role("button", name=name) for name in ("Tea", "Coffee", "Water"))
     expect(water).to_be_visible(timeout=T_MS)
-    page.keyboard.press("Shift+Tab")                   # composer -> attach -> the last quick reply
+    page.keyboard.press("Shift+Tab")                   # composer -> attach -> the group's one Tab stop
     page.keyboard.press("Shift+Tab")
+    expect(tea).to_be_focused()
+    for key, chip in (("ArrowRight", coffee), ("ArrowDown", water), ("ArrowRight", tea),   # next, wrapping
+                      ("ArrowLeft", water), ("ArrowUp", coffee), ("Home", tea), ("End", water)):
+        page.keyboard.press(key)
+        expect(chip).to_be_focused()
+    expect(toolbar.locator("[tabindex='0']")).to_have_count(1)
+    expect(water).to_have_attribute("tabindex", "0")   # the Tab stop follows the focus
+    page.keyboard.press("Tab")                         # one Tab leaves the whole group
+    expect(page.locator("#attach")).to_be_focused()
+    page.keyboard.press("Shift+Tab")                   # and comes back to the chip last used
     expect(water).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator('#messages li.message[data-role="CONSUMER"]', has_text="Water")).to_have_count(1,
@@ -129,6 +170,112 @@ def test_keyboard_only_flow(page_: Page):
     page.keyboard.press("Enter")                       # open again: focus lands in the composer
     expect(page.locator("#launcher")).to_have_attribute("aria-expanded", "true")
     assert page.evaluate(focused) == "message-input"
+
+
+def test_keyboard_focus_trap_and_log(page_: Page):
+    """Parity 20: while open, Tab and Shift+Tab cycle inside the widget (launcher and panel, a
+    named dialog); the arrow keys walk the messages of the log, Home/End jump to either end;
+    arrows in the composer and on a button inside a message are left alone. Keys only."""
+    page = page_
+    load(page)
+    expect(page.get_by_role("dialog", name="Chat with us")).to_be_visible()
+    send(page, "walk the log")
+    expect(page.locator(AGENT, has_text="You said: walk the log")).to_have_count(1, timeout=T_MS)
+    assert focus(page)["id"] == "message-input"
+    page.keyboard.press("Tab")
+    assert focus(page)["id"] == "send"
+    page.keyboard.press("Tab")                         # the last stop wraps to the first (the launcher)
+    assert focus(page)["id"] == "launcher"
+    page.keyboard.press("Shift+Tab")                   # and back
+    assert focus(page)["id"] == "send"
+    page.keyboard.press("Tab")
+    seen = []
+    for _ in range(30):                                # a whole cycle of Tab never leaves the widget
+        page.keyboard.press("Tab")
+        now = focus(page)
+        assert now and now["inWidget"], (seen, now)
+        if now["id"] == "launcher":
+            break
+        seen.append(now["id"] or now["cls"])
+    assert now["id"] == "launcher", seen
+    assert seen[0] == "lpw-skip" and "scroller" in seen and seen[-3:] == ["attach", "message-input", "send"], seen
+    assert sum(1 for x in seen if x == "qr-chip") <= 1, seen     # the welcome's replies: one stop at most
+    # The log: one Tab stop; Up from it goes to the newest message, then back through the history.
+    tab_to(page, "scroller")
+    keys = page.evaluate(f"[...{HOST}.shadowRoot.querySelectorAll('#messages > li.message')].map(li => li.dataset.key)")
+    assert len(keys) >= 3, keys
+    page.keyboard.press("ArrowUp")
+    assert focus(page)["key"] == keys[-1] and "You said: walk the log" in focus(page)["text"]
+    page.keyboard.press("ArrowUp")
+    assert focus(page)["key"] == keys[-2]
+    page.keyboard.press("ArrowDown")
+    assert focus(page)["key"] == keys[-1]
+    page.keyboard.press("ArrowDown")                   # the newest message is an end: it holds
+    assert focus(page)["key"] == keys[-1]
+    page.keyboard.press("Home")
+    assert focus(page)["key"] == keys[0]
+    page.keyboard.press("ArrowUp")
+    assert focus(page)["key"] == keys[0]
+    page.keyboard.press("End")
+    assert focus(page)["key"] == keys[-1]
+    # The composer keeps its arrows (caret movement), and so do controls inside messages.
+    tab_to(page, "message-input")
+    page.keyboard.type("card")
+    for key in ("ArrowUp", "Home", "ArrowDown", "End"):
+        page.keyboard.press(key)
+        assert focus(page)["id"] == "message-input", key
+    page.keyboard.press("Enter")
+    card = page.locator("#messages li.message[data-kind='rich']").last
+    expect(card.get_by_text("lpweb demo card")).to_be_visible(timeout=T_MS)
+    tab_to(page, "scroller")
+    page.keyboard.press("End")
+    assert focus(page)["key"] == card.get_attribute("data-key")
+    page.keyboard.press("Tab")                         # into the message: its first button
+    docs = card.get_by_role("button", name=re.compile("Open the docs"))
+    expect(docs).to_be_focused()
+    for key in ("ArrowDown", "ArrowUp", "Home", "End"):
+        page.keyboard.press(key)
+        expect(docs).to_be_focused()
+    page.keyboard.press("Escape")                      # closed: no trap, Tab leaves the widget
+    assert focus(page)["id"] == "launcher"
+    page.keyboard.press("Tab")
+    assert not page.evaluate(f"document.activeElement === {HOST}")
+
+
+def test_keyboard_carousel(page_: Page, emulator, emulator_loop):
+    """Section 6, carousel: Left/Right move the focus from card to card ("Item i of n"), the
+    ends hold, Home/End jump; Up/Down on a card stay with it. Keys only; axe stays clean."""
+    page = page_
+    load(page)
+    cid = page.evaluate(f"{HOST}.dataset.conversationId")
+    agent = ScriptedAgent(emulator, emulator_loop).start()
+    try:
+        agent.watch(cid)
+        agent.send_rich(cid, CAROUSEL)
+    finally:
+        agent.stop()
+    carousel = page.locator("#messages li.message[data-kind='rich'] section.sc-carousel").last
+    expect(carousel.get_by_text("Plan C")).to_be_attached(timeout=T_MS)
+    page.locator("body").focus()
+    page.keyboard.press("Tab")
+    tab_to(page, "scroller")
+    page.keyboard.press("End")                         # the carousel's message
+    page.keyboard.press("Tab")                         # its first control: "Previous"
+    expect(carousel.get_by_role("button", name="Previous")).to_be_focused()
+    cards = [carousel.get_by_role("listitem", name=f"Item {i} of 3") for i in (1, 2, 3)]
+    for key, i in (("ArrowRight", 0), ("ArrowRight", 1), ("ArrowRight", 2), ("ArrowRight", 2),
+                   ("ArrowLeft", 1), ("Home", 0), ("ArrowLeft", 0), ("End", 2)):
+        page.keyboard.press(key)
+        expect(cards[i]).to_be_focused()
+    expect(cards[2]).to_be_in_viewport()               # focus follows the card: scrolled into view
+    for key in ("ArrowUp", "ArrowDown"):               # the log does not take arrows from a card
+        page.keyboard.press(key)
+        expect(cards[2]).to_be_focused()
+    page.keyboard.press("Tab")                         # the card's own button comes next
+    expect(cards[2].get_by_role("button", name="Choose C")).to_be_focused()
+    page.keyboard.press("ArrowLeft")                   # from a control inside a card, too
+    expect(cards[1]).to_be_focused()
+    scan(page, "carousel with a focused card")
 
 
 def test_dark_theme(page_: Page):
@@ -172,3 +319,17 @@ def test_right_to_left_locale(page_: Page):
     assert gaps["right"] < 30 < gaps["left"], gaps
     scan(page, "right-to-left")
     page.locator("[data-lpweb-widget]").screenshot(path=str(SHOTS / "rtl.png"))
+    # widget.md 15 in RTL: Left goes to the next quick reply, Right to the previous (wrapping).
+    box = page.locator("#message-input")
+    box.fill("options")
+    box.press("Enter")
+    toolbar = page.get_by_role("toolbar", name="ردود مقترحة")
+    tea, coffee, water = (toolbar.get_by_role("button", name=name) for name in ("Tea", "Coffee", "Water"))
+    expect(water).to_be_visible(timeout=T_MS)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(tea).to_be_focused()
+    for key, chip in (("ArrowLeft", coffee), ("ArrowLeft", water), ("ArrowLeft", tea), ("ArrowRight", water),
+                      ("ArrowDown", tea), ("End", water)):
+        page.keyboard.press(key)
+        expect(chip).to_be_focused()

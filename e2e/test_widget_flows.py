@@ -178,11 +178,11 @@ def test_typing_both_ways(chat: Chat):
 
 
 def test_quick_replies(chat: Chat):
-    """Parity 15: quick replies are one labelled group of buttons; the choice is sent as the
+    """Parity 15: quick replies are one labelled toolbar of buttons; the choice is sent as the
     consumer's message with the reply's metadata, and the chips go away."""
     page = chat.page
     chat.send("options")
-    group = page.get_by_role("group", name="Suggested replies")
+    group = page.get_by_role("toolbar", name="Suggested replies")
     expect(group.get_by_role("button", name="Coffee")).to_be_visible(timeout=T_MS)
     expect(group.get_by_role("button")).to_have_count(3)
     group.get_by_role("button", name="Coffee").click()

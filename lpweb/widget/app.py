@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import dom, markdown
+from . import dom, keys, markdown
 from .announce import Announcer
 from .blobstore import BlobStore
 from .i18n import Catalog
@@ -36,6 +36,8 @@ COMPOSING_EVERY_MS = 3000
 PAUSE_AFTER_MS = 5000
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif"}
 MAX_FILE_BYTES = 3 * 1024 * 1024
+#: What can take the focus (filtered further by :func:`_tab_stop` for the panel's Tab trap).
+FOCUSABLE = "button, input, select, textarea, a[href], [tabindex]"
 ROLE_NAMES = {"CONSUMER": "msg.you", "ASSIGNED_AGENT": "msg.agent", "AGENT": "msg.agent",
               "MANAGER": "msg.agent", "CONTROLLER": "msg.system", "READER": "msg.agent"}
 
@@ -118,6 +120,7 @@ class Widget:
         self.uploads: dict[str, asyncio.Task] = {}
         self.files: dict[str, Any] = {}          # client id -> JS File (retry)
         self.qr_for: str | None = None           # message key whose quick replies are shown
+        self._qr_shown: str | None = None        # ... and the one drawn last (_render_qr keeps a chip's focus)
         self.is_open = options.open
         self.last_composing = 0
         self.pause_task: asyncio.Task | None = None
@@ -685,12 +688,48 @@ class Widget:
         elif key in (" ", "Enter") and target.getAttribute("role") == "checkbox" and target.dataset.action:
             event.preventDefault()
             self._run_click(str(target.dataset.action), target)
-        elif key in ("ArrowLeft", "ArrowRight") and target.getAttribute("role") == "tab":
-            tabs = list(target.parentElement.querySelectorAll("[role=tab]"))
-            i = next((n for n, tb in enumerate(tabs) if tb.id == target.id), 0)
-            nxt = tabs[(i + (1 if key == "ArrowRight" else -1)) % len(tabs)]
-            self._select_tab(nxt)
-            nxt.focus()
+        elif key == "Tab" and self.is_open and not (event.altKey or event.ctrlKey or event.metaKey):
+            self._trap_tab(event, target)
+        elif key in keys.NAV_KEYS and not (event.altKey or event.ctrlKey or event.metaKey or event.shiftKey) \
+                and str(target.tagName).lower() not in ("input", "textarea", "select"):
+            self._navigate(event, key, target)
+
+    def _trap_tab(self, event: Any, target: Any) -> None:
+        """widget.md 20, a focus-trapped dialog when expanded: Tab on the open widget's last stop
+        goes back to the launcher, Shift+Tab on the launcher to the last stop (keys.trap_move)."""
+        stops = [el for el in self.root.querySelectorAll(FOCUSABLE) if _tab_stop(el)]
+        i = keys.trap_move(len(stops), _index(stops, target), bool(event.shiftKey))
+        if i is not None:
+            event.preventDefault()
+            stops[i].focus()
+
+    def _navigate(self, event: Any, key: str, target: Any) -> None:
+        """Arrows, Home and End (lpweb.widget.keys): tabs, carousel cards, the quick-reply group
+        (one Tab stop, widget.md 15) and the messages of the log (widget.md 20). Controls inside
+        a message keep their keys: the log moves only from the log itself or from a message."""
+        rtl = self.cat.rtl
+        items: list[Any] = []
+        i: int | None = None
+        carousel = target.closest(".sc-carousel")
+        if target.getAttribute("role") == "tab":
+            items = list(target.parentElement.querySelectorAll("[role=tab]"))
+            i = keys.tabs_move(key, len(items), _index(items, target), rtl)
+            if i is not None:
+                self._select_tab(items[i])
+        elif carousel:
+            items = list(carousel.querySelectorAll(":scope > .sc-track > .sc-card"))
+            i = keys.carousel_move(key, len(items), _index(items, target.closest(".sc-card")), rtl)
+        elif target.classList.contains("qr-chip"):
+            items = list(target.parentElement.querySelectorAll(".qr-chip"))
+            i = keys.group_move(key, len(items), _index(items, target), rtl)
+            if i is not None:
+                _rove(items, i)
+        elif target.id == "scroller" or target.matches("#messages > li[tabindex]"):
+            items = list(self.el["messages"].querySelectorAll(":scope > li[tabindex]"))
+            i = keys.log_move(key, len(items), _index(items, target))
+        if i is not None:
+            event.preventDefault()
+            items[i].focus()
 
     def _select_tab(self, tab: Any) -> None:
         tablist = tab.parentElement
@@ -963,6 +1002,9 @@ class Widget:
 
     def _render_qr(self) -> None:
         box = self.el["quick-replies"]
+        active = self.root_shadow.activeElement
+        focused = _index(list(box.querySelectorAll(".qr-chip")), active) if active else None
+        shown, self._qr_shown = self._qr_shown, self.qr_for
         dom.clear(box)
         node = None
         m = self.state.get(self.qr_for) if self.qr_for is not None and not self.state.closed else None
@@ -975,6 +1017,10 @@ class Widget:
         in_survey = m is not None and m.key == self.survey.question_key
         if node is not None and not in_survey:
             box.appendChild(dom.build(node))
+            chips = list(box.querySelectorAll(".qr-chip"))
+            if focused is not None and shown == self.qr_for and chips:    # the same replies, drawn again:
+                _rove(chips, min(focused, len(chips) - 1))                 # the focus stays on its chip
+                chips[min(focused, len(chips) - 1)].focus()
         self._render_survey(node if in_survey else None)
 
     def _render_survey(self, answers: Node | None) -> None:
@@ -1120,9 +1166,12 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
           h("p", {"id": "status", "class": "lpw-banner", "role": "status", "data-state": "ok",
                   "data-conn": "connecting"}, t("state.connecting")),
           # The scrolling region is the log; the messages inside it stay a real list.
+          # One Tab stop; the arrow keys walk its messages (keys.log_move), as the description says.
           h("div", {"id": "scroller", "class": "lpw-log", "role": "log", "aria-live": "off",
-                    "aria-relevant": "additions", "aria-label": t("log.label"), "tabindex": "0"},
+                    "aria-relevant": "additions", "aria-label": t("log.label"), "tabindex": "0",
+                    "aria-describedby": "lpw-log-keys"},
             h("ol", {"id": ids["log"], "class": "lpw-list"})),
+          h("p", {"id": "lpw-log-keys", "hidden": True}, t("log.keys")),
           h("button", {"type": "button", "class": "lpw-pill", "id": "pill", "hidden": True,
                        "data-action": "ui:bottom"}, t("pill.new", count=0)),
           h("p", {"class": "lpw-typing", "id": "typing", "aria-hidden": "true"}),
@@ -1143,6 +1192,24 @@ def chrome_tree(cat: Catalog, opts: WidgetOptions, is_open: bool, theme_name: st
             h("button", {"type": "submit", "id": "send", "class": "lpw-send"}, t("composer.send"))),
           h("div", {"class": "lpw-sr", "id": "announcer", "role": "status", "aria-live": "polite",
                     "aria-atomic": "true"})))
+
+
+def _index(items: list[Any], el: Any) -> int | None:
+    """The position of DOM node ``el`` in ``items`` (None when absent or null)."""
+    if not el:
+        return None
+    return next((n for n, x in enumerate(items) if x.isSameNode(el)), None)
+
+
+def _rove(items: list[Any], i: int) -> None:
+    """Roving tabindex: item ``i`` is the group's one Tab stop."""
+    for n, el in enumerate(items):
+        el.setAttribute("tabindex", "0" if n == i else "-1")
+
+
+def _tab_stop(el: Any) -> bool:
+    """A sequential focus stop now: tabindex >= 0, enabled, and rendered (has a box)."""
+    return int(el.tabIndex) >= 0 and not el.matches(":disabled") and int(el.getClientRects().length) > 0
 
 
 def _prefix(key: str) -> str:

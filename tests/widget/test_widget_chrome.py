@@ -16,6 +16,12 @@ def test_chrome_is_labelled_and_localised(locale):
     assert root.attrs["dir"] == ("rtl" if locale == "ar" else "ltr") and root.attrs["lang"] == locale
     log = root.find_all(role="log")[0]
     assert log.attrs["aria-relevant"] == "additions" and log.attrs["aria-label"] == cat.t("log.label")
+    # widget.md 20: the log is one Tab stop whose description names the arrow keys (keys.log_move)
+    assert log.attrs["tabindex"] == "0"
+    assert root.find_all(id=log.attrs["aria-describedby"])[0].text() == cat.t("log.keys") != "log.keys"
+    panel = root.find_all(id="lpw-panel")[0]           # the expanded widget is a named dialog
+    assert panel.attrs["role"] == "dialog"
+    assert root.find_all(id=panel.attrs["aria-labelledby"])[0].text() == cat.t("title")
     assert root.find_all(id="status")[0].attrs["role"] == "status"
     assert root.find_all(id="announcer")[0].attrs["aria-live"] == "polite"
     labels = {n.attrs["for"]: n.text() for n in root.find_all("label")}

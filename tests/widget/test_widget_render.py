@@ -68,6 +68,8 @@ def test_every_supported_type():
     carousel = root.find_all("section")[0]
     assert carousel.attrs["aria-roledescription"] == "carousel"
     assert [c.attrs["aria-label"] for c in carousel.find_all(role="listitem")] == ["Item 1 of 3", "Item 2 of 3", "Item 3 of 3"]
+    # section 6: "focus follows the card": each card can take the focus, none is an extra Tab stop
+    assert [c.attrs["tabindex"] for c in carousel.find_all(role="listitem")] == ["-1", "-1", "-1"]
     assert len(root.find_all(role="tab")) == 2 and root.find_all(role="tabpanel")[1].attrs.get("hidden") == ""
     form = root.find_all("form")[0]
     box = form.find_all("input")[0]
@@ -118,7 +120,9 @@ def test_quick_replies_limits():
     res = render_quick_replies(OPTIONS)
     chips = res.node.find_all("button")
     assert [c.text() for c in chips] == ["Tea", "Coffee", "Water"]
-    assert res.node.attrs["role"] == "group" and res.node.attrs["aria-label"] == "Suggested replies"
+    assert res.node.attrs["role"] == "toolbar" and res.node.attrs["aria-label"] == "Suggested replies"
+    # widget.md 15: one keyboard group, one Tab stop (roving tabindex; the arrows are app.py's)
+    assert [c.attrs["tabindex"] for c in chips] == ["0", "-1", "-1"]
     meta = res.actions.get(chips[0].attrs["data-action"]).metadata
     assert meta == [{"type": "ExternalId", "id": "choice-tea"}]
     many = render_quick_replies({"type": "quickReplies", "itemsPerRow": 8, "replies": [

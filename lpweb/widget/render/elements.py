@@ -292,7 +292,8 @@ class _Renderer:
         cards = []
         for i, card in enumerate(raw):
             node = self.element(card, f"{path}.elements[{i}]")
-            attrs: dict[str, Any] = {"class": "sc-card", "role": "listitem",
+            # tabindex -1: Left/Right move the focus from card to card (app.py, keys.carousel_move)
+            attrs: dict[str, Any] = {"class": "sc-card", "role": "listitem", "tabindex": "-1",
                                      "aria-label": self.t("sc.item_of", i=i + 1, n=n), "data-index": str(i)}
             data: dict[str, Any] = {}
             if select:
@@ -470,7 +471,10 @@ def quick_reply_title(title: str, limits: Limits = Limits()) -> str:
 
 def render_quick_replies(payload: Any, *, limits: Limits = Limits(), t: Translate = _default_t,
                          prefix: str = "qr") -> RenderResult | None:
-    """A ``quickReplies`` payload -> a labelled group of chip buttons (None when unusable)."""
+    """A ``quickReplies`` payload -> a labelled toolbar of chip buttons (None when unusable).
+
+    The toolbar is one keyboard group (widget.md 15): only its first chip is a Tab stop; the
+    arrow keys move between the chips (lpweb.widget.keys.group_move, applied by app.py)."""
     if not isinstance(payload, dict) or payload.get("type") != "quickReplies":
         return None
     replies = payload.get("replies")
@@ -495,10 +499,11 @@ def render_quick_replies(payload: Any, *, limits: Limits = Limits(), t: Translat
         click = table.add("quickReply", actions, meta, full)
         shown = quick_reply_title(full, limits)
         chips.append(h("button", {"type": "button", "class": "qr-chip", "data-action": click.id,
+                                  "tabindex": "-1" if chips else "0",      # one Tab stop: roving tabindex
                                   "aria-label": full if shown != full else None,
                                   "title": full if shown != full else None}, shown))
     if not chips:
         return None
-    node = h("div", {"class": "qr-group", "role": "group", "aria-label": t("sc.suggested")}, *chips,
+    node = h("div", {"class": "qr-group", "role": "toolbar", "aria-label": t("sc.suggested")}, *chips,
              style={"--lpw-columns": str(per_row)})
     return RenderResult(node, table, elements=len(chips))
