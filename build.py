@@ -542,6 +542,7 @@ def inline_page(html: str, folder: Path) -> str:
     return html
 
 
+PYSCRIPT_UNUSED_PLUGINS = ("error", "codemirror", "deprecations-manager", "donkey", "py-editor", "py-game", "py-terminal")
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 CSS_SPACE = re.compile(r" ?([{};,>]) ?")
 JS_LINE_COMMENT = re.compile(r"^[ \t]*//.*\n", re.M)
@@ -597,9 +598,11 @@ def cmd_web(args: argparse.Namespace | None = None) -> None:
     copied += write_if_changed(SITE / "index.html", page)
     text = (web / "lpweb-runtime.mjs").read_text()
     copied += write_if_changed(runtime, compact(text, ".mjs").replace('"./wheels/lpweb.whl"', f'"./wheels/{bundle.name}"', 1))
-    # "!error": Python errors go to the console, not into the brand's page (the widget shows its
-    # own status line).
-    config = {"interpreter": "./lpweb-runtime.mjs", "plugins": ["!error"]}
+    # PyScript's optional plugins serve editors, terminals and games, none of which the widget
+    # uses: not fetched, not started ("!error": Python errors go to the console, not into the
+    # brand's page; the widget shows its own status line). PyScript reads plugins per script
+    # type, so demo/index.html points its <mpy-config> here too.
+    config = {"interpreter": "./lpweb-runtime.mjs", "plugins": [f"!{name}" for name in PYSCRIPT_UNUSED_PLUGINS]}
     copied += write_if_changed(SITE / "pyscript.json", json.dumps(config, indent=2) + "\n")
 
     lock_out = SITE / "vendor" / "pyodide" / "pyodide-lock.json"
