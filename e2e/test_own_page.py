@@ -3,8 +3,9 @@
 A user's page, not the demo: the widget snippet is read from README.md's Browser guide at
 run time (the ```html block that calls ``lpweb.widget.mount``), pasted into a page of
 their own (other title, layout and content around it), with their account id and CSDS
-host put into ``mount()`` as the README says. Next to it goes exactly the list of files
-the README tells a user to copy from ``dist/site/``, nothing else, and the folder is
+host put where the README says (the widget element's ``data-account``/``data-csds``). Next
+to it goes exactly the list of files the README tells a user to copy from ``dist/site/``,
+nothing else, and the folder is
 served by ``python -m http.server`` (the server the README names) on its own origin.
 In Chromium the widget must mount, connect to the emulator and get the demo bot's answer
 to a message (SCN-01, SCN-02 browser variant); the page never leaves loopback. The README's
@@ -50,10 +51,11 @@ def files_to_copy() -> list[str]:
 
 
 def personalise(snippet: str, account_id: str, csds: str, csds_argument: str = "csds") -> str:
-    """Put the user's account and CSDS host into the snippet, as the README tells them to."""
-    snippet, accounts = re.subn(r'account_id="[^"]*"', f'account_id="{account_id}"', snippet)
-    snippet, hosts = re.subn(rf'\b{csds_argument}="[^"]*"', f'{csds_argument}="{csds}"', snippet)
-    assert (accounts, hosts) == (1, 1), f"the README snippet lost its account_id=/{csds_argument}= arguments"
+    """Put the user's account and CSDS host into the snippet, as the README tells them to: as
+    ``mount()``/``create_connection()`` arguments or as the widget element's data attributes."""
+    snippet, accounts = re.subn(r'\b(account_id|data-account)="[^"]*"', rf'\1="{account_id}"', snippet)
+    snippet, hosts = re.subn(rf'\b({csds_argument}|data-csds)="[^"]*"', rf'\1="{csds}"', snippet)
+    assert (accounts, hosts) == (1, 1), f"the README snippet lost its account and {csds_argument} settings"
     return snippet
 
 
