@@ -32,7 +32,8 @@ bare ready), ``browser_launcher_interactive_ms``, ``browser_page_bytes_ratio``, 
 figures behind them (``browser_widget_ready_ms_*``, ``browser_bare_ready_ms_*``,
 ``browser_widget_page_bytes``, ``browser_bare_page_bytes``, ``browser_reps``), the floor
 (``browser_pyscript_ready_ms_*``, ``browser_pyscript_ratio_*`` = pyscript / bare,
-``browser_widget_over_pyscript_*`` = widget / pyscript) plus a phase
+``browser_widget_over_pyscript_*`` = widget / pyscript), the ratio per repetition
+(``browser_ready_ratio_*_paired``: median; ``_range``: lowest and highest) plus a phase
 breakdown of the widget's cold load (``browser_phases_cold``: medians, ms since navigation).
 """
 
@@ -249,8 +250,16 @@ def summarize(runs: dict[str, list[tuple[dict, dict]]], reps: int, page: str = "
         values = [r[0]["phases"][name] for r in runs[page] if r[0]["phases"].get(name) is not None]
         if values:
             phases[name] = median(values)
+    # The same ratio per repetition (the widget and the bare page load back to back in each):
+    # its median and range show how much of a difference between runs is the machine's.
+    paired = {which: sorted(w[which]["ready"] / b[which]["ready"] for w, b in zip(runs[page], runs["bare"]))
+              for which in (0, 1)}
     return {
         "browser_ready_ratio_cold": round(w_cold / b_cold, 3),
+        "browser_ready_ratio_cold_paired": round(statistics.median(paired[0]), 3),
+        "browser_ready_ratio_cold_range": [round(paired[0][0], 3), round(paired[0][-1], 3)],
+        "browser_ready_ratio_warm_paired": round(statistics.median(paired[1]), 3),
+        "browser_ready_ratio_warm_range": [round(paired[1][0], 3), round(paired[1][-1], 3)],
         "browser_ready_ratio_warm": round(w_warm / b_warm, 3),
         "browser_launcher_interactive_ms": phases.get("launcher_interactive"),
         "browser_page_bytes_ratio": round(w_bytes / b_bytes, 4),
@@ -294,6 +303,10 @@ def rows_and_table(keys: dict[str, Any]) -> str:
     out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
            for r in cells]
     out.insert(1, "  ".join("-" * w for w in widths))
+    for which in ("cold", "warm"):
+        low, high = keys[f"browser_ready_ratio_{which}_range"]
+        out.append(f"ready ratio {which}, per repetition: median {keys[f'browser_ready_ratio_{which}_paired']}, "
+                   f"range {low}-{high}")
     phases = ", ".join(f"{k} {v:.0f}" for k, v in keys["browser_phases_cold"].items())
     out.append(f"widget cold phases (median ms since navigation): {phases}")
     return "\n".join(out)
