@@ -80,38 +80,31 @@ console.log(JSON.stringify(fetched));
 """
 
 
+def early_requests(tmp_path, account: str, csds: str) -> list[str]:
+    """The URLs widget-boot.js fetches at once for a widget element with these attributes."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    (tmp_path / "early.js").write_text(EARLY)
+    script = Path(__file__).resolve().parents[1] / "web" / "widget-boot.js"
+    out = subprocess.run([node, str(tmp_path / "early.js"), str(script), account, csds],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 @pytest.mark.parametrize("csds", ["adminlogin.liveperson.net", "127.0.0.1:8081", "localhost:9", "[::1]:8080",
                                   "https://127.0.0.1:8443", "http://lp.example:8080", "HTTPS://LP.example"])
 async def test_the_early_csds_request_is_the_one_discover_makes(csds, tmp_path):
-    import json
-    import shutil
-    import subprocess
-    from pathlib import Path
-
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("needs node")
-    (tmp_path / "early.js").write_text(EARLY)
-    script = Path(__file__).resolve().parents[1] / "web" / "widget-boot.js"
-    out = subprocess.run([node, str(tmp_path / "early.js"), str(script), "le12345678", csds],
-                         capture_output=True, text=True, check=True).stdout
     t = OneShot(200, BODY)
     await discover(t, csds, "le12345678")
-    assert json.loads(out) == t.urls
+    assert early_requests(tmp_path, "le12345678", csds) == t.urls
 
 
 def test_no_early_request_when_the_script_could_not_match_it(tmp_path):
-    import json
-    import shutil
-    import subprocess
-    from pathlib import Path
-
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("needs node")
-    (tmp_path / "early.js").write_text(EARLY)
-    script = Path(__file__).resolve().parents[1] / "web" / "widget-boot.js"
     for account, csds in (("a/b", "127.0.0.1:1"), ("1", "ftp://x"), ("1", "host/path"), ("", "127.0.0.1:1")):
-        out = subprocess.run([node, str(tmp_path / "early.js"), str(script), account, csds],
-                             capture_output=True, text=True, check=True).stdout
-        assert json.loads(out) == [], (account, csds)
+        assert early_requests(tmp_path, account, csds) == [], (account, csds)
