@@ -128,6 +128,8 @@ class Widget:
         self.survey = SurveyPanel()
         self.leaving: tuple[str, Any] | None = None   # (url, the button that asked) while confirming
         self.closed_view = False
+        self._render_handle: asyncio.Handle | None = None   # a render is due (_render)
+        self._scroll_next = False                             # ... and scrolls to the bottom
         self._build()
 
     # ------------------------------------------------------------------ chrome
@@ -862,6 +864,15 @@ class Widget:
 
     # ------------------------------------------------------------------ rendering
     def _render(self, scroll: bool = False) -> None:
+        """Render the view state once this pass of the event loop is over: a burst of events
+        (a resumed history, a notification with several changes) is drawn once, and requests
+        the connection started meanwhile (a new dialog's messages) go out before the drawing."""
+        self._scroll_next = self._scroll_next or scroll
+        if self._render_handle is None:
+            self._render_handle = asyncio.get_event_loop().call_soon(self._render_now)
+
+    def _render_now(self) -> None:
+        scroll, self._scroll_next, self._render_handle = self._scroll_next, False, None
         log_el = self.el["messages"]
         at_bottom = self._at_bottom()
         items = list(self.state.items())
