@@ -560,8 +560,6 @@ def compact(text: str, suffix: str) -> str:
     return text
 
 
-
-
 def cmd_web(args: argparse.Namespace | None = None) -> None:
     # Pages need the core and the widget; the emulator's wheel is a native tool.
     wheels = [whl for whl in cmd_wheel() if not whl.name.startswith("lpweb_emulator-")]

@@ -65,20 +65,29 @@ await loadPyodide();
 window.__ready = performance.now();
 </script></body></html>
 """
-# The platform side, in a process of its own as in `python build.py demo` (demo/run.py): the
-# static server (a thread), the emulator and the demo bot. In the benchmark's process they would
-# share an event loop and the GIL with Playwright's client, which is busy while the pages load.
 # The floor of a PyScript page: the same PyScript and Pyodide running an empty <script type="py">
-# (its config as the widget page's, but Pyodide itself as the interpreter, and no lpweb).
+# (its config is the widget page's, see pyscript_config(), with Pyodide itself as the interpreter
+# and no lpweb).
 PYSCRIPT_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bare PyScript</title><link rel="icon" href="data:,">
 <script type="module" src="../vendor/pyscript/dist/core.js"></script></head>
-<body><script type="py" config="./pyscript.json">
+<body><mpy-config hidden src="./pyscript.json"></mpy-config><script type="py" config="./pyscript.json">
 import js
 js.window.__ready = js.performance.now()
 </script></body></html>
 """
-PYSCRIPT_CONFIG = {"interpreter": "../vendor/pyodide/pyodide.mjs", "plugins": ["!error"]}
+
+
+def pyscript_config() -> dict[str, Any]:
+    """The widget page's PyScript config (the built site's pyscript.json) with Pyodide itself as
+    the interpreter: the floor page loads and skips the same PyScript plugins."""
+    config = json.loads((SITE / "pyscript.json").read_text(encoding="utf-8"))
+    return {**config, "interpreter": "../vendor/pyodide/pyodide.mjs"}
+
+
+# The platform side, in a process of its own as in `python build.py demo` (demo/run.py): the
+# static server (a thread), the emulator and the demo bot. In the benchmark's process they would
+# share an event loop and the GIL with Playwright's client, which is busy while the pages load.
 SERVE = """import asyncio, sys, threading
 sys.path.insert(0, sys.argv[1])
 from demo.agent_bot import DEMO_CONFIG, run_bot
@@ -202,7 +211,7 @@ async def measure(reps: int, compare: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lpweb-bench-site-") as extra:
         (Path(extra) / "bare.html").write_text(BARE_PAGE, encoding="utf-8")
         (Path(extra) / "pyscript.html").write_text(PYSCRIPT_PAGE, encoding="utf-8")
-        (Path(extra) / "pyscript.json").write_text(json.dumps(PYSCRIPT_CONFIG), encoding="utf-8")
+        (Path(extra) / "pyscript.json").write_text(json.dumps(pyscript_config()), encoding="utf-8")
         server = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT), str(SITE), extra, str(compare or extra)],
                                   stdout=subprocess.PIPE, text=True)
         try:

@@ -9,9 +9,13 @@ OPT-16 wait_for_ready). Every test also checks that the page never leaves loopba
 
 from __future__ import annotations
 
+import json
 import time
 
+import pytest
 from playwright.sync_api import Page, expect
+
+from support import SITE
 
 # The widget (lpweb.widget.mount) lives in the open Shadow DOM of its host element; Playwright
 # CSS/role locators pierce it, page.evaluate reads the host's light-DOM data attributes.
@@ -109,13 +113,7 @@ json.dumps(sorted(name for name, m in list(sys.modules.items()) if name.startswi
 def test_start_up_runs_on_the_bundles_bytecode(page: Page, emulator, outside_traffic):
     """Every lpweb module the page imports to become chat-ready has bytecode in the browser bundle
     (build.py's STARTUP): a module left as source is compiled in the page, several ms each."""
-    import json
-
-    from e2e.support import SITE
-
     if not list((SITE / "wheels").glob("lpweb-*-browser.tar.gz")):
-        import pytest
-
         pytest.skip("the site was built without Node: its bundle is the wheels' source files")
     open_chat(page, emulator)
     expect(page.locator(AGENT).first).to_be_visible(timeout=TIMEOUT_MS)   # the greeting is rendered

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
 from .endpoints import quote_segment
 from .errors import UsageError
 

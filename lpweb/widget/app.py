@@ -120,7 +120,7 @@ class Widget:
         self.uploads: dict[str, asyncio.Task] = {}
         self.files: dict[str, Any] = {}          # client id -> JS File (retry)
         self.qr_for: str | None = None           # message key whose quick replies are shown
-        self._qr_shown: str | None = None        # ... and the one drawn last (_render_qr keeps a chip's focus)
+        self._qr_shown: str | None = None        # ... and the one whose chips the box holds
         self.is_open = options.open
         self.last_composing = 0
         self.pause_task: asyncio.Task | None = None
@@ -1012,26 +1012,25 @@ class Widget:
             return ""
 
     def _render_qr(self) -> None:
-        box = self.el["quick-replies"]
-        active = self.root_shadow.activeElement
-        focused = _index(list(box.querySelectorAll(".qr-chip")), active) if active else None
-        shown, self._qr_shown = self._qr_shown, self.qr_for
-        dom.clear(box)
-        node = None
+        """The quick replies of ``qr_for`` under the log (the survey's go into its panel). The box
+        is drawn again only when what it shows changes, so a focused chip, and the group's
+        roving Tab stop, survive every other render."""
         m = self.state.get(self.qr_for) if self.qr_for is not None and not self.state.closed else None
-        if m is not None and m.quick_replies:
+        in_survey = m is not None and m.key == self.survey.question_key
+        shown = m.key if m is not None and not in_survey else None
+        node = None
+        if m is not None and m.quick_replies and (in_survey or shown != self._qr_shown):
             res = render_quick_replies(m.quick_replies, limits=self.limits, t=self.t, prefix=_prefix(m.key) + "q")
             if res is not None:
                 for cid, click in res.actions.clicks.items():
                     self.clicks[cid] = (click, m.key)
                 node = res.node
-        in_survey = m is not None and m.key == self.survey.question_key
-        if node is not None and not in_survey:
-            box.appendChild(dom.build(node))
-            chips = list(box.querySelectorAll(".qr-chip"))
-            if focused is not None and shown == self.qr_for and chips:    # the same replies, drawn again:
-                _rove(chips, min(focused, len(chips) - 1))                 # the focus stays on its chip
-                chips[min(focused, len(chips) - 1)].focus()
+        if shown != self._qr_shown:
+            box = self.el["quick-replies"]
+            dom.clear(box)
+            if node is not None:
+                box.appendChild(dom.build(node))
+            self._qr_shown = shown
         self._render_survey(node if in_survey else None)
 
     def _render_survey(self, answers: Node | None) -> None:
